@@ -1,0 +1,204 @@
+"""``Bot``: route a message, retrieve or run a tool, and decide what to say. The one hub."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from helpbot import toolchat
+from helpbot.fusion import Fusion, out_of_fold_examples
+from helpbot.intents import Intent, IntentSet, load_intents
+from helpbot.knowledge import load_knowledge
+from helpbot.models import Entry, Hit, Reply
+from helpbot.paths import data_dir
+from helpbot.retrieval import Doc, HybridRetriever
+from helpbot.sessions import Session, SessionStore
+from helpbot.text import Analyzer
+
+LIVECHAT_OFFER = 'If you\'d rather talk to a person, type "agent" to reach a LiveChat agent.'
+MAX_QUESTION_CHARS = 2000
+_ORDINALS = {
+    "first": 0, "1": 0, "1st": 0, "one": 0, "second": 1, "2": 1, "2nd": 1, "two": 1,
+    "third": 2, "3": 2, "3rd": 2, "three": 2, "last": -1,
+}
+_CHOICE = re.compile(
+    r"^\s*(?:the\s+)?(first|second|third|last|1st|2nd|3rd|one|two|three|[123])(?:\s+one)?(?:\s+please)?[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds on the calibrated confidence (tuned on the dev split)."""
+
+    answer: float = 0.5
+    clarify: float = 0.2
+    clarify_ratio: float = 0.6  # runner-up's ranker probability / the top one's
+
+
+class Bot:
+    """The help-center bot. Build it with :meth:`Bot.load`."""
+
+    def __init__(
+        self,
+        entries: list[Entry],
+        intent_set: IntentSet,
+        *,
+        thresholds: Thresholds = Thresholds(),
+        sessions: SessionStore | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.entries = {e.id: e for e in entries}
+        self.intent_set = intent_set
+        self.intents = {i.name: i for i in intent_set.intents}
+        self.thresholds = thresholds
+        self.sessions = sessions or SessionStore()
+        self.today = today
+        self.analyzer = Analyzer(intent_set.synonyms)
+        self.docs = [
+            Doc(e.id, e.title, e.questions, e.answer, e.tags) for e in entries
+        ] + [Doc(f"intent:{i.name}", i.examples[0], i.examples[1:] or i.examples, "", ()) for i in intent_set.intents]
+        self.retriever = self._new_retriever().fit(self.docs)
+        examples = out_of_fold_examples(self.docs, intent_set.negatives, self._new_retriever)
+        self.fusion = Fusion().fit(examples)
+        self.n_entries = len(entries)
+
+    def _new_retriever(self) -> HybridRetriever:
+        return HybridRetriever(self.analyzer)
+
+    @classmethod
+    def load(
+        cls,
+        knowledge_dir: str | Path | None = None,
+        intents_dir: str | Path | None = None,
+        **options,
+    ) -> Bot:
+        """Load a knowledge base (the bundled one by default) and build every index once."""
+        knowledge = Path(knowledge_dir) if knowledge_dir is not None else data_dir("knowledge")
+        if intents_dir is None and knowledge_dir is None:
+            intents_dir = data_dir("intents")
+        entries = load_knowledge(knowledge)
+        return cls(entries, load_intents(Path(intents_dir) if intents_dir is not None else None), **options)
+
+    # -- retrieval -----------------------------------------------------------------------------
+
+    def _rank(self, text: str) -> tuple[list[int], np.ndarray, float]:
+        """Doc indices best first, their ranker scores, and the calibrated confidence."""
+        candidates = self.retriever.candidates(text)
+        scores = self.fusion.scores(candidates.features)
+        order = np.lexsort((candidates.indices, -scores))  # ties go to the earlier doc
+        return [int(candidates.indices[i]) for i in order], scores[order], self.fusion.confidence(scores)
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        """The k best knowledge entries for a query (intents are not returned)."""
+        if not isinstance(query, str) or not query.strip() or k <= 0:
+            return []
+        ranked, scores, _ = self._rank(query[:MAX_QUESTION_CHARS])
+        hits = []
+        for index, score in zip(ranked, scores):
+            key = self.docs[index].key
+            if key in self.entries:
+                entry = self.entries[key]
+                hits.append(Hit(entry.id, entry.title, entry.answer, float(self.fusion.probability(score))))
+            if len(hits) == k:
+                break
+        return hits
+
+    # -- conversation --------------------------------------------------------------------------
+
+    def ask(self, question: str, session_id: str | None = None) -> Reply:
+        """Answer one message; pass the same ``session_id`` to keep a conversation."""
+        if not isinstance(question, str) or not question.strip():
+            return Reply("fallback", "Please type a question, for example \"how do I post an RFQ?\"")
+        question = question.strip()[:MAX_QUESTION_CHARS]
+        session = self.sessions.get(session_id) if session_id else Session()
+
+        chosen = self._chosen_suggestion(question, session)
+        if chosen is not None:
+            return self._answer(self.entries[chosen], 1.0, session, question, allow_tool=False)
+
+        follow_up = toolchat.continue_dialogue(self, question, session)
+        if follow_up is not None:
+            return follow_up
+
+        ranked, scores, confidence = self._rank(question)
+        top = self.docs[ranked[0]].key
+        if top.startswith("intent:") and confidence >= self.thresholds.clarify:
+            intent = self.intents[top.removeprefix("intent:")]
+            return self._intent_reply(intent, question, session, confidence)
+        if confidence >= self.thresholds.answer and top in self.entries:
+            return self._answer(self.entries[top], confidence, session, question)
+        tool_reply = toolchat.run_if_complete(self, question, session, confidence)
+        if tool_reply is not None:
+            return tool_reply
+        entry_ranked = [(i, s) for i, s in zip(ranked, scores) if self.docs[i].key in self.entries]
+        if len(entry_ranked) >= 2 and confidence >= self.thresholds.clarify:
+            (first, s1), (second, s2) = entry_ranked[:2]
+            p1, p2 = self.fusion.probability(np.array([s1, s2]))
+            if p2 >= self.thresholds.clarify_ratio * p1:
+                return self._clarify([self.entries[self.docs[first].key], self.entries[self.docs[second].key]],
+                                     confidence, session)
+        if top in self.entries and confidence >= self.thresholds.clarify:
+            return self._clarify([self.entries[top]], confidence, session)
+        return self._fallback([self.entries[self.docs[i].key] for i, _ in entry_ranked[:3]], confidence, session)
+
+    def _answer(self, entry: Entry, confidence: float, session: Session, question: str,
+                *, allow_tool: bool = True) -> Reply:
+        if allow_tool and entry.tool:
+            tool_reply = toolchat.run_for_entry(self, entry, question, session, confidence)
+            if tool_reply is not None:
+                return tool_reply
+        session.last_entry_id = entry.id
+        session.suggestions = [{"entry_id": r, "title": self.entries[r].title} for r in entry.related
+                               if r in self.entries][:3]
+        text = entry.answer
+        if entry.tool:
+            session.offered_tool = entry.tool
+            text = f"{text}\n\n{toolchat.offer_text(entry.tool)}"
+        return Reply("answer", text, entry.id, confidence, suggestions=list(session.suggestions))
+
+    def _clarify(self, options: list[Entry], confidence: float, session: Session) -> Reply:
+        session.suggestions = [{"entry_id": e.id, "title": e.title} for e in options]
+        lines = "\n".join(f"{n}. {e.title}" for n, e in enumerate(options, 1))
+        return Reply("clarify", f"Did you mean:\n{lines}", None, confidence, suggestions=list(session.suggestions))
+
+    def _fallback(self, options: list[Entry], confidence: float, session: Session) -> Reply:
+        session.suggestions = [{"entry_id": e.id, "title": e.title} for e in options]
+        text = "Sorry, I don't know the answer to that one."
+        if options:
+            text += " These help articles may be related:\n" + "\n".join(
+                f"{n}. {e.title}" for n, e in enumerate(options, 1)
+            )
+        return Reply("fallback", f"{text}\n\n{LIVECHAT_OFFER}", None, confidence,
+                     suggestions=list(session.suggestions))
+
+    def _intent_reply(self, intent: Intent, question: str, session: Session, confidence: float) -> Reply:
+        if intent.kind == "tool":
+            return toolchat.start(self, intent.name, question, session, confidence)
+        text = intent.responses[0]
+        return Reply(intent.kind, text, None, confidence, intent=intent.name)
+
+    def _chosen_suggestion(self, question: str, session: Session) -> str | None:
+        """An entry id when the message picks one of the last suggestions."""
+        if not session.suggestions:
+            return None
+        match = _CHOICE.match(question)
+        if match:
+            index = _ORDINALS[match.group(1).lower()]
+            if -len(session.suggestions) <= index < len(session.suggestions):
+                return session.suggestions[index]["entry_id"]
+            return None
+        folded = question.casefold().strip(" ?.!")
+        for suggestion in session.suggestions:
+            if suggestion["title"].casefold().strip(" ?.!") == folded:
+                return suggestion["entry_id"]
+        return None
+
+    def new_session_id(self) -> str:
+        return uuid.uuid4().hex

@@ -1,0 +1,192 @@
+"""The ``helpbot`` command: ask, chat, search, serve, eval, kb lint, kb stats, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections import Counter
+from pathlib import Path
+
+from helpbot.errors import HelpbotError
+from helpbot.paths import data_dir
+
+
+def _load_bot(args: argparse.Namespace):
+    from helpbot.bot import Bot
+
+    return Bot.load(knowledge_dir=getattr(args, "knowledge", None), intents_dir=getattr(args, "intents", None))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    reply = _load_bot(args).ask(args.question)
+    if args.json:
+        print(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(reply.text)
+        for n, s in enumerate(reply.suggestions, 1):
+            print(f"  [{n}] {s['title']}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    bot = _load_bot(args)
+    session = bot.new_session_id()
+    print('Ecokara help assistant. Ask a question; "quit" to leave.')
+    while True:
+        try:
+            line = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if line.strip().lower() in ("quit", "exit"):
+            return 0
+        reply = bot.ask(line, session_id=session)
+        print(f"bot> {reply.text}")
+        for n, s in enumerate(reply.suggestions, 1):
+            print(f"     [{n}] {s['title']}")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    hits = _load_bot(args).search(args.query, k=args.k)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+    for n, hit in enumerate(hits, 1):
+        if not args.json:
+            print(f"{n}. [{hit.score:.2f}] {hit.entry_id}: {hit.title}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from helpbot.web import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from helpbot import evaluation
+
+    files = args.files or sorted(str(p) for p in (Path.cwd() / "eval" / "cases").glob("test.*"))
+    if not files:
+        raise HelpbotError("no case files given and none found at eval/cases/test.*")
+    cases = [case for f in files for case in evaluation.load_cases(Path(f))]
+    bot = _load_bot(args)
+    results = evaluation.evaluate(bot, cases, ablate=args.ablate, progress=sys.stderr.isatty() or args.progress)
+    print(evaluation.format_text(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(evaluation.to_json(results), indent=2, ensure_ascii=False))
+    if args.html:
+        Path(args.html).write_text(evaluation.to_html(results), encoding="utf-8")
+    top1 = results.metrics()["top1"]
+    if args.min_top1 is not None and (top1 is None or top1 < args.min_top1):
+        print(f"FAIL: top-1 {top1 if top1 is None else f'{top1:.1%}'} is below --min-top1 {args.min_top1:.1%}")
+        return 1
+    return 0
+
+
+def cmd_kb_lint(args: argparse.Namespace) -> int:
+    from helpbot.lint import format_report, lint
+
+    knowledge = Path(args.knowledge) if args.knowledge else data_dir("knowledge")
+    report = lint(knowledge, Path(args.source) if args.source else None)
+    print(format_report(report))
+    return 0 if report.ok else 1
+
+
+def cmd_kb_stats(args: argparse.Namespace) -> int:
+    from helpbot.knowledge import load_knowledge
+
+    entries = load_knowledge(Path(args.knowledge) if args.knowledge else data_dir("knowledge"))
+    per_category = Counter(e.category for e in entries)
+    questions = [len(e.questions) for e in entries]
+    lengths = [len(e.answer) for e in entries]
+    print(f"entries: {len(entries)} in {len(per_category)} categories")
+    for category, count in sorted(per_category.items()):
+        print(f"  {category:24s} {count:4d}")
+    print(f"questions per entry: min {min(questions)}, median {statistics.median(questions):g}, "
+          f"max {max(questions)}, total {sum(questions)}")
+    print(f"answer length (characters): min {min(lengths)}, median {statistics.median(lengths):g}, "
+          f"max {max(lengths)}")
+    audiences = Counter(e.audience for e in entries)
+    print("audience: " + ", ".join(f"{a} {n}" for a, n in sorted(audiences.items())))
+    print(f"entries with a tool: {sum(1 for e in entries if e.tool)}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from helpbot.config import Settings
+    from helpbot.store import SqliteStore, format_report
+
+    path = args.db or Settings.from_env().db_path
+    print(format_report(SqliteStore(path)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="helpbot", description="The Ecokara help-center bot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_kb(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--knowledge", metavar="DIR", help="knowledge folder (default: the bundled one)")
+        p.add_argument("--intents", metavar="DIR", help="intents folder (default: the bundled one)")
+        return p
+
+    p = with_kb(sub.add_parser("ask", help="answer one question"))
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the full reply as JSON")
+    p.set_defaults(func=cmd_ask)
+
+    p = with_kb(sub.add_parser("chat", help="interactive chat that keeps a session"))
+    p.set_defaults(func=cmd_chat)
+
+    p = with_kb(sub.add_parser("search", help="the best entries for a query"))
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5, help="how many hits (default 5)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("serve", help="run the widget and JSON API on localhost")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    p = with_kb(sub.add_parser("eval", help="measure answer accuracy on case files"))
+    p.add_argument("files", nargs="*", help="case files (.jsonl or .yaml); default eval/cases/test.*")
+    p.add_argument("--json", metavar="OUT", help="write metrics and failures as JSON")
+    p.add_argument("--html", metavar="OUT", help="write an HTML report")
+    p.add_argument("--min-top1", type=float, metavar="X", help="exit 1 when top-1 accuracy is below X (0-1)")
+    p.add_argument("--ablate", action="store_true", help="compare BM25, TF-IDF, fuzzy and the hybrid")
+    p.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
+    p.set_defaults(func=cmd_eval)
+
+    kb = sub.add_parser("kb", help="knowledge-base tools").add_subparsers(dest="kb_command", required=True)
+    p = kb.add_parser("lint", help="check the knowledge base against its schema and source text")
+    p.add_argument("--knowledge", metavar="DIR")
+    p.add_argument("--source", metavar="FILE", help="source text (default: <knowledge>/source/help-center.txt)")
+    p.set_defaults(func=cmd_kb_lint)
+    p = kb.add_parser("stats", help="entries per category, questions per entry, answer lengths")
+    p.add_argument("--knowledge", metavar="DIR")
+    p.set_defaults(func=cmd_kb_stats)
+
+    p = sub.add_parser("report", help="unanswered questions, helpful rates and hand-offs")
+    p.add_argument("--db", metavar="PATH", help="database path (default: HELPBOT_DB_PATH)")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except HelpbotError as exc:
+        print(f"helpbot: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"helpbot: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

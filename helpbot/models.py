@@ -1,0 +1,76 @@
+"""The public data types: knowledge entries, search hits and chat replies."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+AUDIENCES = ("buyer", "supplier", "both")
+REPLY_KINDS = ("answer", "clarify", "fallback", "smalltalk", "handoff", "tool")
+TOOL_NAMES = ("password_check", "fee_estimate", "dispute_deadlines", "payment_arrival")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One curated question-and-answer of the knowledge base."""
+
+    id: str
+    title: str
+    category: str
+    audience: str
+    questions: tuple[str, ...]
+    answer: str
+    source_lines: tuple[tuple[int, int], ...]
+    tags: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    tool: str | None = None
+    note: str | None = None
+    file: str = ""
+    line: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["questions"] = list(self.questions)
+        data["source_lines"] = [list(r) for r in self.source_lines]
+        data["tags"] = list(self.tags)
+        data["related"] = list(self.related)
+        return data
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result, best first in a list."""
+
+    entry_id: str
+    title: str
+    answer: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says back to one message."""
+
+    kind: str
+    text: str
+    entry_id: str | None = None
+    confidence: float = 0.0
+    tool: str | None = None
+    result: dict[str, Any] | None = None
+    suggestions: list[dict[str, str]] = field(default_factory=list)
+    intent: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "entry_id": self.entry_id,
+            "confidence": round(float(self.confidence), 4),
+            "tool": self.tool,
+            "result": self.result,
+            "suggestions": [dict(s) for s in self.suggestions],
+            "intent": self.intent,
+        }

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpbot.lint import format_report, is_placeholder_only, lint
+
+
+def edit(kb: Path, name: str, old: str, new: str) -> None:
+    path = kb / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not found in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_fixture_base_is_clean(fixture_kb):
+    report = lint(fixture_kb)
+    assert report.problems == []
+    assert report.uncited == []
+    assert report.coverage == 1.0
+    assert report.content_lines == 7  # the "Tel: ……….” line is placeholder-only
+    assert format_report(report).splitlines()[-1] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        ("payments.yaml", "id: tt-swift-code", "id: tt-zip-code", "duplicate id 'tt-zip-code'"),
+        ("account.yaml", "related: [favorites-limit]", "related: [nowhere]", "related id 'nowhere' does not exist"),
+        ("payments.yaml", "      - swfit code wrong", "      - favorites limit", "is also in entry 'favorites-limit'"),
+        ("payments.yaml", "The zip code is 999077.", "The Alibaba.com zip code is 999077.", "brand leak"),
+        ("payments.yaml", "The zip code is 999077.", "The zip code is 999077, click here.", "dangling reference"),
+        ("payments.yaml", "The zip code is 999077.", "The zip code is 999077 (see screenshot).", "dangling reference"),
+        ("payments.yaml", "The zip code is 999077.", "The zip code is ……", "dangling reference"),
+        ("payments.yaml", "source_lines: [[3, 3]]", "source_lines: [[3, 99]]", "out of range"),
+        ("payments.yaml", "source_lines: [[3, 3]]", "source_lines: [[3, 4]]", "cites source line 4"),
+        ("payments.yaml", "      - zipcode required wire\n", "", "has 3 question(s)"),
+        ("payments.yaml", "category: payments\n    audience: buyer\n    questions:\n      - tt zip code",
+         "category: orders\n    audience: buyer\n    questions:\n      - tt zip code", "does not match its file"),
+    ],
+)
+def test_each_rule_is_caught(kb_copy, name, old, new, message):
+    edit(kb_copy, name, old, new)
+    report = lint(kb_copy)
+    assert any(message in str(p) for p in report.problems), [str(p) for p in report.problems]
+    assert not report.ok
+    assert all(str(p).split(":")[1].isdigit() for p in report.problems), "every finding is file:line: message"
+
+
+def test_uncited_lines_are_listed_and_can_be_excluded(kb_copy):
+    edit(kb_copy, "payments.yaml", "source_lines: [[8, 8]]", "source_lines: [[7, 7]]")
+    edit(kb_copy, "payments.yaml", "Photo Bank space is 10M for free members.",
+         "Photo Bank space is 10M for free members. Refunds are processed within 3 working days once an "
+         "agreement has been reached.")
+    report = lint(kb_copy)
+    assert report.uncited == [8]
+    assert "uncited lines: 8" in format_report(report)
+    (kb_copy / "CONFLICTS.md").write_text("# Conflicts\n\n## Excluded lines\n- 8: superseded notice\n")
+    report = lint(kb_copy)
+    assert report.uncited == [] and report.excluded == {8: "superseded notice"}
+
+
+@pytest.mark.parametrize(
+    ("line", "placeholder"),
+    [
+        ("Tel: ……….", True),
+        ("Contact person: ………………..", True),
+        ("Email: [email protected]", True),
+        ("Contact Person: …………. Ouyang", False),
+        ("The zip code is 999077.", False),
+    ],
+)
+def test_placeholder_only_lines(line, placeholder):
+    assert is_placeholder_only(line) is placeholder
+
+
+def test_bundled_knowledge_base_passes_lint():
+    from helpbot.paths import data_dir
+
+    report = lint(data_dir("knowledge"))
+    assert [str(p) for p in report.problems] == []
+    assert report.uncited == []
