@@ -38,6 +38,7 @@ class Thresholds:
     """Decision thresholds on the calibrated confidence (tuned on the dev split)."""
 
     answer: float = 0.5
+    intent: float = 0.4
     clarify: float = 0.2
     clarify_ratio: float = 0.6  # runner-up's ranker probability / the top one's
 
@@ -129,7 +130,7 @@ class Bot:
 
         ranked, scores, confidence = self._rank(question)
         top = self.docs[ranked[0]].key
-        if top.startswith("intent:") and confidence >= self.thresholds.clarify:
+        if top.startswith("intent:") and confidence >= self.thresholds.intent:
             intent = self.intents[top.removeprefix("intent:")]
             return self._intent_reply(intent, question, session, confidence)
         if confidence >= self.thresholds.answer and top in self.entries:
@@ -144,14 +145,14 @@ class Bot:
             if p2 >= self.thresholds.clarify_ratio * p1:
                 return self._clarify([self.entries[self.docs[first].key], self.entries[self.docs[second].key]],
                                      confidence, session)
-        if top in self.entries and confidence >= self.thresholds.clarify:
-            return self._clarify([self.entries[top]], confidence, session)
         return self._fallback([self.entries[self.docs[i].key] for i, _ in entry_ranked[:3]], confidence, session)
 
     def _answer(self, entry: Entry, confidence: float, session: Session, question: str,
                 *, allow_tool: bool = True) -> Reply:
-        if allow_tool and entry.tool:
-            tool_reply = toolchat.run_for_entry(self, entry, question, session, confidence)
+        if allow_tool:
+            tool_reply = (
+                toolchat.run_for_entry(self, entry, question, session, confidence) if entry.tool else None
+            ) or toolchat.run_if_complete(self, question, session, confidence)
             if tool_reply is not None:
                 return tool_reply
         session.last_entry_id = entry.id

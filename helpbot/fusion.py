@@ -35,8 +35,18 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class Fusion:
-    def __init__(self, *, regularisation: float = 1.0) -> None:
+    def __init__(self, *, regularisation: float = 1.0, interactions: bool = False) -> None:
         self.regularisation = regularisation
+        # Pairwise products of the standardised features let a linear model learn that, say, a
+        # strong BM25 score matters less when the classifier disagrees.
+        self.interactions = interactions
+
+    def _expand(self, standardised: np.ndarray) -> np.ndarray:
+        if not self.interactions:
+            return standardised
+        upper = np.triu_indices(standardised.shape[1])
+        crosses = (standardised[:, :, None] * standardised[:, None, :])[:, upper[0], upper[1]]
+        return np.hstack([standardised, crosses])
 
     def fit(self, examples: Sequence[Example]) -> Fusion:
         from sklearn.linear_model import LogisticRegression  # fit time only
@@ -48,7 +58,7 @@ class Fusion:
         self.mean_ = rows.mean(axis=0)
         self.scale_ = rows.std(axis=0) + 1e-9
         ranker = LogisticRegression(C=self.regularisation, max_iter=2000, class_weight="balanced")
-        ranker.fit((rows - self.mean_) / self.scale_, labels)
+        ranker.fit(self._expand((rows - self.mean_) / self.scale_), labels)
         self.coef_ = ranker.coef_[0].astype(np.float64)
         self.intercept_ = float(ranker.intercept_[0])
 
@@ -70,7 +80,7 @@ class Fusion:
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """Ranking logit of each candidate row."""
-        return ((features - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
+        return self._expand((features - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
 
     @staticmethod
     def _summary(scores: np.ndarray) -> tuple[float, float]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
+from scipy import sparse
 
 from helpbot.bm25 import BM25
 from helpbot.chargrams import CharTfidf
@@ -36,7 +37,7 @@ class Doc:
 FEATURES = (
     "bm25_question", "bm25_question_rel", "bm25_all", "bm25_all_rel", "bm25_body", "bm25_body_rel",
     "char_question", "char_question_gap", "fuzzy_wratio", "fuzzy_token_set", "coverage", "idf_coverage",
-    "rank_bm25", "rank_char", "query_known", "query_terms",
+    "rank_bm25", "rank_char", "query_known", "query_terms", "classifier", "classifier_gap", "rank_classifier",
 )
 
 
@@ -50,11 +51,22 @@ class Candidates:
 
 
 class HybridRetriever:
-    def __init__(self, analyzer: Analyzer, *, k1: float = 1.2, b: float = 0.75, n_candidates: int = 12) -> None:
+    def __init__(
+        self,
+        analyzer: Analyzer,
+        *,
+        k1: float = 1.2,
+        b: float = 0.75,
+        n_candidates: int = 12,
+        classifier_max_docs: int = 5000,
+    ) -> None:
         self.analyzer = analyzer
         self.k1 = k1
         self.b = b
         self.n_candidates = n_candidates
+        # A linear classifier over all docs costs docs x features of memory; above this many
+        # docs (a very large help center) it is skipped and its features read zero.
+        self.classifier_max_docs = classifier_max_docs
 
     def fit(self, docs: Sequence[Doc]) -> HybridRetriever:
         if not docs:
@@ -85,7 +97,27 @@ class HybridRetriever:
         idf = self.bm25_all_.idf_
         self.term_idf_ = {t: float(idf[i]) for t, i in self.bm25_all_.vocabulary_.items()}
         self.max_idf_ = float(idf.max()) if len(idf) else 1.0
+        self.classifier_ = None
+        if 2 <= len(docs) <= self.classifier_max_docs:
+            self.classifier_ = LinearClassifier().fit(self.char_.matrix_, self._word_matrix(question_terms), owner)
         return self
+
+    def _word_vector(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        cols, counts = self.bm25_question_.query_vector(terms)
+        if not len(cols):
+            return cols, counts
+        weights = (1.0 + np.log(counts)) * self.bm25_question_.idf_[cols]
+        return cols, weights / np.sqrt(weights @ weights)
+
+    def _word_matrix(self, question_terms: list[list[str]]):
+        rows, cols, vals = [], [], []
+        for row, terms in enumerate(question_terms):
+            c, w = self._word_vector(terms)
+            rows.extend([row] * len(c))
+            cols.extend(c.tolist())
+            vals.extend(w.tolist())
+        shape = (len(question_terms), len(self.bm25_question_.vocabulary_))
+        return sparse.csr_matrix((vals, (rows, cols)), shape=shape)
 
     def _per_doc_max(self, question_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(question_scores, self.starts_)
@@ -93,12 +125,18 @@ class HybridRetriever:
     def candidates(self, query: str) -> Candidates:
         normalised = self.analyzer.normalise(query)
         query_terms = self.analyzer.terms_of_normalised(normalised)
-        bm25_question = self._per_doc_max(self.bm25_question_.scores(query_terms))
+        question_bm25 = self.bm25_question_.scores(query_terms)
+        question_char = self.char_.similarities(normalised)
+        bm25_question = self._per_doc_max(question_bm25)
+        char_question = self._per_doc_max(question_char)
         bm25_all = self.bm25_all_.scores(query_terms)
-        char_question = self._per_doc_max(self.char_.similarities(normalised))
-        n = len(self.docs_)
-        k = min(self.n_candidates, n)
+        k = min(self.n_candidates, len(self.docs_))
         pool = np.union1d(_top(bm25_all + bm25_question, k), _top(char_question, k))
+        if self.classifier_ is not None:
+            classifier = self.classifier_.scores(self.char_.transform_one(normalised), self._word_vector(query_terms))
+            pool = np.union1d(pool, _top(classifier, k))
+        else:
+            classifier = np.zeros(len(self.docs_))
         bm25_body = self.bm25_body_.scores(query_terms)[pool]
 
         unique_terms = set(query_terms)
@@ -108,9 +146,10 @@ class HybridRetriever:
 
         rank_bm25 = _ranks(bm25_all[pool] + bm25_question[pool])
         rank_char = _ranks(char_question[pool])
+        rank_classifier = _ranks(classifier[pool])
         rows = np.zeros((len(pool), len(FEATURES)), dtype=np.float64)
         for row, doc_index in enumerate(pool):
-            wratio, token_set = self._fuzzy(normalised, int(doc_index))
+            wratio, token_set = self._fuzzy(normalised, int(doc_index), question_bm25, question_char)
             terms = self.term_sets_[doc_index]
             matched = [t for t in unique_terms if t in terms]
             rows[row] = (
@@ -120,19 +159,31 @@ class HybridRetriever:
                 sum(self.term_idf_.get(t, self.max_idf_) for t in matched) / total_idf,
                 1.0 / (1.0 + rank_bm25[row]), 1.0 / (1.0 + rank_char[row]),
                 query_known, np.log1p(len(unique_terms)),
+                classifier[doc_index], 0.0, 1.0 / (1.0 + rank_classifier[row]),
             )
         for col in (0, 2, 4):
             top = rows[:, col].max()
             rows[:, col + 1] = rows[:, col] / top if top > 0 else 0.0
             rows[:, col] = np.log1p(rows[:, col])
         rows[:, 7] = rows[:, 6] - rows[:, 6].max()
+        rows[:, 17] = rows[:, 16] - rows[:, 16].max()
         return Candidates(pool, rows, normalised)
 
-    def _fuzzy(self, normalised_query: str, doc_index: int) -> tuple[float, float]:
-        start = self.starts_[doc_index]
-        end = self.starts_[doc_index + 1] if doc_index + 1 < len(self.starts_) else len(self.question_texts_)
+    def _question_range(self, doc_index: int) -> tuple[int, int]:
+        start = int(self.starts_[doc_index])
+        end = int(self.starts_[doc_index + 1]) if doc_index + 1 < len(self.starts_) else len(self.question_texts_)
+        return start, end
+
+    def _fuzzy(
+        self, normalised_query: str, doc_index: int, question_bm25: np.ndarray, question_char: np.ndarray
+    ) -> tuple[float, float]:
+        """Fuzzy similarity to the doc's two most promising questions only: the best by BM25 and
+        the best by character n-grams. An intent with a hundred examples costs two comparisons."""
+        start, end = self._question_range(doc_index)
+        picks = {start + int(np.argmax(question_bm25[start:end])), start + int(np.argmax(question_char[start:end]))}
         wratio = token_set = 0.0
-        for text in self.question_texts_[start:end]:
+        for i in picks:
+            text = self.question_texts_[i]
             wratio = max(wratio, fuzz.WRatio(normalised_query, text))
             token_set = max(token_set, fuzz.token_set_ratio(normalised_query, text))
         return wratio / 100.0, token_set / 100.0
@@ -146,7 +197,10 @@ class HybridRetriever:
         if method == "tfidf":
             return self._per_doc_max(self.char_.similarities(normalised))
         if method == "fuzzy":
-            return np.array([self._fuzzy(normalised, i)[0] for i in range(len(self.docs_))])
+            best = np.zeros(len(self.docs_))
+            for i, text in enumerate(self.question_texts_):
+                best[self.owner_[i]] = max(best[self.owner_[i]], fuzz.WRatio(normalised, text) / 100.0)
+            return best
         raise ValueError(f"Unknown method {method!r}. Choose from 'bm25', 'tfidf', 'fuzzy'.")
 
 
@@ -162,3 +216,41 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(values), dtype=np.float64)
     ranks[order] = np.arange(len(values))
     return ranks
+
+
+class LinearClassifier:
+    """A linear SVM over character and word TF-IDF of the example questions: one weight vector
+    per doc, so a query scores every doc with two small sparse-by-dense products."""
+
+    def __init__(self, *, c: float = 1.0) -> None:
+        self.c = c
+
+    def fit(self, char_matrix, word_matrix, labels: np.ndarray) -> LinearClassifier:
+        from sklearn.svm import LinearSVC  # fit time only
+
+        features = sparse.hstack([char_matrix, word_matrix]).tocsr()
+        model = LinearSVC(C=self.c).fit(features, labels)
+        coef = model.coef_ if len(model.classes_) > 2 else np.vstack([-model.coef_[0], model.coef_[0]])
+        intercept = model.intercept_ if len(model.classes_) > 2 else np.array([-model.intercept_[0],
+                                                                              model.intercept_[0]])
+        n_docs = int(labels.max()) + 1
+        # Columns per doc in doc order; a doc absent from the labels (no questions) never wins.
+        full = np.full((n_docs, coef.shape[1]), 0.0, dtype=np.float32)
+        bias = np.full(n_docs, -1e3, dtype=np.float64)
+        full[model.classes_] = coef
+        bias[model.classes_] = intercept
+        n_char = char_matrix.shape[1]
+        self.char_coef_t_ = np.ascontiguousarray(full[:, :n_char].T)
+        self.word_coef_t_ = np.ascontiguousarray(full[:, n_char:].T)
+        self.intercept_ = bias
+        return self
+
+    def scores(self, char_vector: tuple[np.ndarray, np.ndarray], word_vector: tuple[np.ndarray, np.ndarray]):
+        cols, weights = char_vector
+        score = self.intercept_.copy()
+        if len(cols):
+            score += weights @ self.char_coef_t_[cols]
+        cols, weights = word_vector
+        if len(cols):
+            score += weights @ self.word_coef_t_[cols]
+        return score

@@ -104,7 +104,8 @@ def _resolve(kind: str, m: re.Match[str], today: date) -> date | None:
         if kind == "ago":
             n = groups["n"].lower()
             count = _NUMBER_WORDS[n] if n in _NUMBER_WORDS else int(n)
-            return today - timedelta(days=count * (7 if groups["unit"].lower().startswith("w") else 1))
+            days = count * (7 if groups["unit"].lower().startswith("w") else 1)
+            return today - timedelta(days=days)
         weekday = _WEEKDAYS.index(groups["wd"].lower())
         back = (today.weekday() - weekday) % 7
         if back == 0 and (groups["mod"] or "").lower() in ("last", "past"):
@@ -114,17 +115,33 @@ def _resolve(kind: str, m: re.Match[str], today: date) -> date | None:
         return None
 
 
+_ABSOLUTE = ("iso", "month_day", "day_month", "numeric")
+_LABEL_GAP = re.compile(r"^[\s,(]*(?:the\s+)?$", _I)
+
+
 def _date_spans(text: str, today: date) -> list[tuple[int, int, date]]:
-    """Every date with its span; overlapping readings go to the earliest, then the longest."""
+    """Every date with its span; overlapping readings go to the earliest, then the longest.
+    A weekday written next to a full date ("Friday 2026-11-13", "2026-11-13 (Friday)") only
+    labels it and is not a second date."""
     found = []
     for kind, pattern in _DATE_PATTERNS.items():
         for m in pattern.finditer(text):
             when = _resolve(kind, m, today)
             if when is not None:
-                found.append((m.start(), m.end(), when))
+                found.append((m.start(), m.end(), when, kind))
+    absolute = [(start, end) for start, end, _, kind in found if kind in _ABSOLUTE]
+
+    def labels_a_date(start: int, end: int) -> bool:
+        return any(
+            (a_start >= end and _LABEL_GAP.match(text[end:a_start]))
+            or (a_end <= start and _LABEL_GAP.match(text[a_end:start].rstrip(")")))
+            for a_start, a_end in absolute
+        )
+
+    found = [f for f in found if f[3] != "weekday" or not labels_a_date(f[0], f[1])]
     found.sort(key=lambda item: (item[0], -(item[1] - item[0])))
     kept: list[tuple[int, int, date]] = []
-    for start, end, when in found:
+    for start, end, when, _ in found:
         if not kept or start >= kept[-1][1]:
             kept.append((start, end, when))
     return kept
@@ -212,8 +229,10 @@ _NUMBER_RE = re.compile(r"(?<![\w.,/-])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(
 _MULTIPLIERS = {"k": 1000, "thousand": 1000, "m": 10**6, "mn": 10**6, "million": 10**6,
                 "bn": 10**9, "billion": 10**9}
 _MULT_RE = re.compile(r"\s?(?P<mult>k|thousand|mn|m|million|bn|billion)\b", _I)
-_UNIT_RE = re.compile(r"\s*-?\s*(?:(?:working|business|calendar)\s+)?(?:days?|weeks?|months?|"
-                      r"years?|hours?|hrs?|minutes?|mins?|%|percent|x\b|times|st\b|nd\b|rd\b|th\b)",
+# A unit after the figure, or after a range ("3-7 working days", "1 to 2 hours").
+_UNIT_RE = re.compile(r"(?:\s*(?:-|–|to)\s*\d+(?:\.\d+)?)?\s*-?\s*"
+                      r"(?:(?:working|business|calendar)\s+)?(?:days?|weeks?|months?|years?|"
+                      r"hours?|hrs?|minutes?|mins?|%|percent|x\b|times|st\b|nd\b|rd\b|th\b)",
                       _I)
 
 
@@ -242,14 +261,17 @@ def extract_amounts(text: Any) -> list[tuple[Decimal, str]]:
         value = _number(raw)
         mult = _MULT_RE.match(rest)
         if mult:
-            value = None if value is None else value * _MULTIPLIERS[mult.group("mult").lower()]
+            if value is not None:  # 1.5k is 1500, not 1500.0
+                value = (value * _MULTIPLIERS[mult.group("mult").lower()]).normalize()
+                value = value.quantize(Decimal(1)) if value == value.to_integral() else value
             rest = rest[mult.end():]
         if value is None or value <= 0 or (not mult and _UNIT_RE.match(rest)):
             continue
         before = _BEFORE_RE.search(message[max(0, start - 6):start])
         after = _AFTER_RE.match(rest)
-        if before or after:
-            currency = _currency_of(before or after)
+        named = before or after
+        if named is not None:
+            currency = _currency_of(named)
         elif len(raw) >= 8 and raw.isdigit():
             continue  # a long bare digit run is an account or order number, not money
         else:
@@ -263,7 +285,8 @@ _QUOTED_RE = re.compile(r'"([^"\s]+)"|“([^”\s]+)”|‘([^’\s]+)’|`([^`\
                         r"|(?<!\w)'([^'\s]+)'(?!\w)")
 _AFTER_KEYWORD_RE = re.compile(r"\bpass(?:word|code|phrase)\b(?:\s*[:=]\s*|\s+(?:is|would\s+be|"
                                r"will\s+be)\s+|\s+)(\S+)", _I)
-_AFTER_VERB_RE = re.compile(r"\b(?:is|try|use|check|test|about)\s+(\S+)", _I)
+_AFTER_VERB_RE = re.compile(r"\b(?:is|try|use|check|test|about|would|could|does|will|can|should)"
+                            r"\s+(\S+)", _I)
 _BEFORE_AS_RE = re.compile(r"(\S+)\s+as\s+(?:a|my)\s+(?:new\s+)?password\b", _I)
 _NOT_PASSWORDS = frozenset("""
 a an the my your our this that it its ok okay good strong weak valid invalid fine secure safe
@@ -345,3 +368,114 @@ def extract_country(text: Any) -> str | None:
     """The buyer's country as an ISO 3166 alpha-2 code ("I'm in the US" -> "US")."""
     m = _COUNTRY_RE.search(_text(text))
     return _COUNTRIES.get(m.group("name").lower(), "US") if m else None
+
+
+# --- all the parameters of one tool -----------------------------------------------------
+_ROLES = (  # dispute dates: the nearest of these words before a date names its role
+    ("return_received_on", r"(?:receiv\w*|got|confirm\w*)\s+(?:the\s+)?(?:return\w*|goods\s+back)"
+                           r"|return\w*\s+(?:goods\s+)?(?:was\s+|were\s+)?(?:received|arrived)"
+                           r"|confirm\w*\s+(?:the\s+)?receipt"),
+    ("escalated_on", r"escalat\w*"),
+    ("agreement_on", r"agree\w*|settled|accepted"),
+    ("proposal_on", r"propos\w*|offer\w*"),
+    ("delivered_on", r"deliver\w*"),
+    ("opened_on", r"open\w*|submit\w*|filed|raised|started|created|applied"),
+)
+_ROLE_RE = re.compile("|".join(f"(?P<{role}>{words})" for role, words in _ROLES), _I)
+_MONTHS_RE = re.compile(r"\b(\d{1,2})[\s-]*months?\b", _I)
+_LIMIT_RE = re.compile(r"\b(?:limit\w*|allowed|accept\w*|max\w*|can\s+(?:i|we)\s+(?:pay|use))\b",
+                       _I)
+_REQUIRED = {
+    "password_check": ("password",),
+    "payment_arrival": ("method", "paid_on"),
+    "dispute_deadlines": ("opened_on",),
+    "fee_estimate": ("order_amount",),
+}
+_FEE_REQUIRED = {"trade_assurance": ("order_amount",), "pay_later": ("principal",),
+                 "payment_method": ("method", "amount")}
+
+
+def _dispute_dates(message: str, today: date) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    previous_end = 0
+    for start, end, when in _date_spans(message, today):
+        window = message[max(previous_end, start - 60):start]
+        roles = [(m.start(), m.lastgroup) for m in _ROLE_RE.finditer(window)]
+        role = max(roles)[1] if roles else "opened_on"
+        params.setdefault(role or "opened_on", when)
+        previous_end = end
+    if re.search(r"\bin[\s-]?transit\b", message, _I):
+        params["in_transit"] = True
+    return params
+
+
+def _fee_params(message: str) -> dict[str, Any]:
+    method = extract_method(message)
+    amounts = extract_amounts(message)
+    if method == "pay_later" or re.search(r"\bloan\b", message, _I):
+        params: dict[str, Any] = {"kind": "pay_later"}
+        if amounts:
+            params["principal"] = amounts[0][0]
+        months = _MONTHS_RE.search(message)
+        if months:
+            params["months"] = int(months.group(1))
+        return params
+    if method in ("western_union", "domestic_wire") or (method and _LIMIT_RE.search(message)):
+        params = {"kind": "payment_method", "method": method}
+        if amounts:
+            params["amount"], params["currency"] = amounts[0]
+        country = extract_country(message)
+        if country:
+            params["buyer_country"] = country
+        return params
+    params = {"kind": "trade_assurance"}
+    if amounts:
+        params["order_amount"] = amounts[0][0]
+    logistics = extract_logistics(message)
+    if logistics:
+        params["logistics"] = logistics
+    return params
+
+
+def extract_tool_params(tool: Any, text: Any, *, today: Any) -> dict[str, Any]:
+    """The parameters of ``tool`` that the message carries, ready to pass to the tool."""
+    name = _tool(tool)
+    message, now = _text(text), _today(today)
+    if name == "password_check":
+        password = extract_password(message)
+        return {} if password is None else {"password": password}
+    if name == "dispute_deadlines":
+        return _dispute_dates(message, now)
+    if name == "fee_estimate":
+        return _fee_params(message)
+    found: dict[str, Any] = {
+        "method": extract_method(message),
+        "currency": extract_currency(message),
+        "transfer": extract_transfer(message),
+        "account_number": extract_account_number(message),
+    }
+    dates = extract_dates(message, today=now)
+    if dates:
+        found["paid_on"] = dates[0]
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def missing_params(tool: Any, params: Any) -> list[str]:
+    """The parameters ``tool`` still needs, in the order to ask for them."""
+    name = _tool(tool)
+    if not isinstance(params, dict):
+        raise ToolInputError(f"params must be a dict; got {type(params).__name__}.")
+    required: tuple[str, ...] = _REQUIRED[name]
+    if name == "fee_estimate":
+        required = _FEE_REQUIRED.get(params.get("kind") or "trade_assurance", required)
+    if name == "dispute_deadlines" and params.get("in_transit"):
+        required += ("delivered_on",)
+    return [key for key in required if params.get(key) is None]
+
+
+def _tool(tool: Any) -> str:
+    if isinstance(tool, str) and tool in _REQUIRED:
+        return tool
+    raise ToolInputError(
+        f"Unknown tool {tool!r:.40}. Known: {', '.join(sorted(_REQUIRED))}."
+    )

@@ -45,7 +45,6 @@ OFFERS = {
 }
 _YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok(ay)?|please|go ahead|do it|calculate( it)?|y)\b[\s.!]*", re.I)
 _COMPARISON = re.compile(r"\b(less|more|over|under|above|below|exceed\w*|greater|smaller|up to|at least)\b", re.I)
-_PERSONAL = re.compile(r"\b(i|my|i'm|i've|we|our|mine|me)\b", re.I)
 
 
 def offer_text(tool: str) -> str:
@@ -56,7 +55,7 @@ def gather(tool: str, text: str, today: date) -> dict[str, Any]:
     """The parameters of ``tool`` that the message carries."""
     params: dict[str, Any] = {}
     if tool == "password_check":
-        password = slots.extract_password(text)
+        password = _password_candidate(text)
         if password:
             params["password"] = password
         return params
@@ -100,6 +99,18 @@ def gather(tool: str, text: str, today: date) -> dict[str, Any]:
             if len(dates) > 1:
                 params["delivered_on"] = dates[1]
     return params
+
+
+def _password_candidate(text: str) -> str | None:
+    """A password the user typed, not an ordinary word of a question about passwords
+    ("can I use my email address as my password?")."""
+    candidate = slots.extract_password(text)
+    if not candidate:
+        return None
+    escaped = re.escape(candidate)
+    if re.search(rf"[\"'“”‘’`]{escaped}|password\s*(?:is|:|=)\s*{escaped}", text, re.I):
+        return candidate
+    return None if re.fullmatch(r"[a-z]+", candidate) else candidate
 
 
 def missing(tool: str, params: dict[str, Any]) -> list[str]:
@@ -163,7 +174,7 @@ def run_for_entry(bot: Bot, entry, question: str, session: Session, confidence: 
     """A knowledge answer whose entry has a tool: run the tool when the message carries its figures."""
     tool = entry.tool
     params = gather(tool, question, bot.today())
-    if missing(tool, params) or not _looks_personal(tool, question):
+    if missing(tool, params) or not _TRIGGERS[tool].search(question) or not _looks_personal(tool, question):
         return None
     return _run(bot, tool, params, session, confidence)
 
@@ -179,11 +190,16 @@ def run_if_complete(bot: Bot, question: str, session: Session, confidence: float
     return None
 
 
+# A tool runs unasked only when the message asks what it computes: when money arrives, when
+# a dispute can escalate, what a charge comes to, whether a password passes.
 _TRIGGERS = {
     "password_check": re.compile(r"pass\s*word|\bpwd\b", re.I),
-    "payment_arrival": re.compile(r"\b(paid|pay|payment|sent|transfer\w*|wired?|arriv\w*|receiv\w*)\b", re.I),
-    "dispute_deadlines": re.compile(r"\b(dispute|complaint|refund|escalat\w*)\b", re.I),
-    "fee_estimate": re.compile(r"\b(fee|fees|charge\w*|cost|commission)\b", re.I),
+    "payment_arrival": re.compile(
+        r"\b(when|how\s+long|arriv\w*|reach\w*|receiv\w*|land\w*|credited|get\s+(?:it|the\s+money))\b", re.I),
+    "dispute_deadlines": re.compile(
+        r"\b(dispute|complaint|refund)\b.*\b(when|escalat\w*|deadline|how\s+long|step\s+in|respond)\b"
+        r"|\b(when|escalat\w*|deadline)\b.*\b(dispute|complaint|refund)\b", re.I),
+    "fee_estimate": re.compile(r"\b(fee|fees|charge\w*|cost|commission|pay)\b", re.I),
 }
 
 
@@ -191,9 +207,8 @@ def _looks_personal(tool: str, question: str) -> bool:
     """Figures in a general question ("fees for orders over $5,000") are not the user's own."""
     if tool == "fee_estimate":
         return not _COMPARISON.search(question)
-    if tool == "password_check":
-        return True
-    return bool(_PERSONAL.search(question)) or bool(re.search(r"\d{4}-\d{2}-\d{2}", question))
+    # A date in the message is the user's own (paid on, opened on): gather() found one.
+    return True
 
 
 def continue_dialogue(bot: Bot, question: str, session: Session) -> Reply | None:
@@ -258,7 +273,13 @@ def summarise(tool: str, result: dict[str, Any]) -> str:
     if tool == "payment_arrival":
         method = str(result.get("method", "")).replace("_", " ")
         if "hours" in result:
-            text = f"Paid by {method}: the payment should arrive between {result['earliest']} and {result['latest']}."
+            low, high = result["hours"]
+            if len(str(result["earliest"])) > 10:
+                text = (f"Paid by {method}: the payment should arrive between {result['earliest']} and "
+                        f"{result['latest']} ({low}-{high} hours after payment success and check pass).")
+            else:
+                text = (f"Paid by {method}: the payment arrives {low}-{high} hours after payment success and "
+                        f"check pass, so normally on {_day(result['earliest'])}.")
         else:
             low, high = result.get("working_days", ["?", "?"])
             text = (f"Paid by {method}: the payment should arrive between {_day(result['earliest'])} and "

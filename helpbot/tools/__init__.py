@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from helpbot.errors import ToolInputError
 from helpbot.tools.arrival import payment_arrival
-from helpbot.tools.calendar import WorkingDays, add_working_days, is_working_day, working_calendar
+from helpbot.tools.calendar import (
+    WorkingDays, add_working_days, is_working_day, working_calendar,
+)
 from helpbot.tools.disputes import dispute_deadlines
-from helpbot.tools.fees import fee_estimate, pay_later_fee, payment_method_check, trade_assurance_fee
+from helpbot.tools.fees import (
+    fee_estimate, pay_later_fee, payment_method_check, trade_assurance_fee,
+)
 from helpbot.tools.methods import normalise_method
 from helpbot.tools.password import password_check
 

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from helpbot.errors import ToolInputError
-from helpbot.tools.calendar import WorkingDays, working_calendar
+from helpbot.tools.calendar import working_calendar
 from helpbot.tools.inputs import as_choice, as_currency, as_date, shown, type_name
 from helpbot.tools.methods import METHOD_NAMES, normalise_method, require_method
 
@@ -119,6 +119,8 @@ def payment_arrival(
 
 def _card(paid: date, notes: list[str]) -> dict[str, Any]:
     low, high = CARD_HOURS
+    earliest: date
+    latest: date
     if isinstance(paid, datetime):
         earliest, latest = paid + timedelta(hours=low), paid + timedelta(hours=high)
         start = paid.date()
@@ -169,7 +171,8 @@ def _tt_transfer(account: str | None, kind: str | None, notes: list[str]) -> str
                         else "domestic")
     if kind is not None:
         if from_account is not None and from_account != kind:
-            notes.append(f"The account number suggests a {from_account} transfer; "
+            article = "an" if from_account == "international" else "a"
+            notes.append(f"The account number suggests {article} {from_account} transfer; "
                          f"transfer={kind!r} was used as given.")
         return kind
     if from_account is not None:

@@ -54,7 +54,7 @@ class WorkingDays:
 
     def add(self, start: date, n: int) -> date:
         """The n-th working day strictly after ``start`` (n >= 1)."""
-        if not 1 <= n <= MAX_WORKING_DAYS:
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_WORKING_DAYS:
             raise ToolInputError(
                 f"Working days to add must be from 1 to {MAX_WORKING_DAYS}; got {shown(n)}."
             )

@@ -16,6 +16,7 @@ Conventions (the README quotes these):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -156,7 +157,8 @@ def pay_later_fee(principal: Any, months: Any = 6) -> dict[str, Any]:
 def payment_method_check(
     method: Any,
     amount: Any,
-    *,
+    # Positional too: the published signature is payment_method_check(method, amount,
+    # currency="USD", buyer_country=None), and outside checks call it that way.
     currency: Any = "USD",
     buyer_country: Any = None,
 ) -> dict[str, Any]:
@@ -180,7 +182,7 @@ def payment_method_check(
                            f"States (US), not {country}; choose another method such as T/T.")
         if code == "USD" and value > WU_LIMIT_USD:
             reasons.append(f"Western Union is unavailable for payments more than 2,500 USD "
-                           f"(this one is {_figure(value)} USD); use T/T for larger amounts.")
+                           f"(this one is {_figure(value)} USD).")
     elif name == "domestic_wire":
         rule = DOMESTIC_WIRE_RULE
         if code == "USD":
@@ -212,7 +214,8 @@ def _figure(amount: Decimal) -> str:
     return f"{money(amount):,.2f}"
 
 
-_KINDS = {
+_Kind = tuple[Callable[..., dict[str, Any]], tuple[str, ...], tuple[str, ...]]
+_KINDS: dict[str, _Kind] = {
     "trade_assurance": (trade_assurance_fee, ("order_amount",), ("logistics",)),
     "pay_later": (pay_later_fee, ("principal",), ("months",)),
     "payment_method": (

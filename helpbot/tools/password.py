@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import string
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -69,7 +69,7 @@ _ALLOWED = frozenset().union(*_TYPE_SETS.values())
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _word_list(filename: str) -> frozenset[str]:
     """A bundled list, lowercased; loaded on first use, never at import."""
     text = resources.files("helpbot.tools").joinpath(filename).read_text(encoding="utf-8")

@@ -1,0 +1,215 @@
+"""Public benchmarks (BANKING77, CLINC150) through the unchanged engine.
+
+``import_dataset`` converts a data set into our own knowledge format, one entry per intent with
+its *training* utterances as the entry's questions, so that ``Bot.load(knowledge_dir=...)`` loads
+it like any help center. ``run_banking77`` and ``run_clinc150`` then measure the shipped decision
+path (``Bot.ask``); thresholds are chosen on CLINC150's val/oos_val, never on test.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from helpbot.errors import HelpbotError
+
+DATASETS = ("banking77", "clinc150")
+
+
+def _slug(intent: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", intent.lower()).strip("-")
+
+
+def _write_knowledge(out: Path, category: str, intents: dict[str, list[tuple[int, str]]]) -> None:
+    knowledge = out / "knowledge"
+    knowledge.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for intent, rows in sorted(intents.items()):
+        entries.append({
+            "id": _slug(intent),
+            "title": intent.replace("_", " "),
+            "category": category,
+            "audience": "both",
+            "questions": [text for _, text in rows],
+            "answer": f"Intent: {intent}",
+            # Provenance: the row (CSV) or item (JSON) numbers of the training utterances.
+            "source_lines": [[n, n] for n, _ in rows],
+        })
+    (knowledge / f"{category}.yaml").write_text(
+        yaml.safe_dump({"entries": entries}, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8"
+    )
+
+
+def _write_intents(out: Path, negatives: list[str]) -> None:
+    intents = out / "intents"
+    intents.mkdir(parents=True, exist_ok=True)
+    (intents / "out_of_scope.yaml").write_text(
+        yaml.safe_dump({"negatives": negatives}, allow_unicode=True, width=1000), encoding="utf-8"
+    )
+
+
+def read_banking77(data_dir: Path, split: str) -> list[tuple[str, str]]:
+    with open(Path(data_dir) / f"{split}.csv", newline="", encoding="utf-8") as handle:
+        return [(row["text"], row["category"]) for row in csv.DictReader(handle)]
+
+
+def read_clinc150(data_dir: Path) -> dict[str, list[list[str]]]:
+    return json.loads((Path(data_dir) / "data_full.json").read_text(encoding="utf-8"))
+
+
+def import_dataset(name: str, data_dir: Path, out: Path) -> dict[str, int]:
+    """Write ``out/knowledge`` (and ``out/intents``) for a data set; return what was written."""
+    data_dir, out = Path(data_dir), Path(out)
+    intents: dict[str, list[tuple[int, str]]] = {}
+    negatives: list[str] = []
+    if name == "banking77":
+        for number, (text, intent) in enumerate(read_banking77(data_dir, "train"), 2):  # row 1 is the header
+            intents.setdefault(intent, []).append((number, text))
+    elif name == "clinc150":
+        data = read_clinc150(data_dir)
+        for number, (text, intent) in enumerate(data["train"], 1):
+            intents.setdefault(intent, []).append((number, text))
+        negatives = [text for text, _ in data["oos_train"]]
+    else:
+        raise HelpbotError(f"Unknown data set {name!r}. Choose from {', '.join(DATASETS)}.")
+    _write_knowledge(out, name, intents)
+    _write_intents(out, negatives)
+    return {"intents": len(intents), "questions": sum(len(v) for v in intents.values()), "negatives": len(negatives)}
+
+
+@dataclass(frozen=True)
+class Decision:
+    entry_id: str | None  # None: the bot did not answer (fallback, clarify, handoff)
+    confidence: float
+    latency_ms: float
+
+
+def _decide(bot, text: str) -> Decision:
+    started = time.perf_counter()
+    reply = bot.ask(text)
+    latency = (time.perf_counter() - started) * 1000
+    return Decision(reply.entry_id if reply.kind == "answer" else None, reply.confidence, latency)
+
+
+def _ranked_top(bot, text: str) -> tuple[str | None, float]:
+    hits = bot.search(text, k=1)
+    _, _, confidence = bot._rank(text)
+    return (hits[0].entry_id if hits else None), confidence
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    pick = lambda p: ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]  # noqa: E731
+    return {"p50_ms": pick(50), "p99_ms": pick(99)}
+
+
+def _load(out: Path, **options):
+    from helpbot.bot import Bot
+
+    started = time.perf_counter()
+    bot = Bot.load(knowledge_dir=Path(out) / "knowledge", intents_dir=Path(out) / "intents", **options)
+    return bot, time.perf_counter() - started
+
+
+def run_banking77(data_dir: Path, out: Path, *, limit: int | None = None) -> dict[str, Any]:
+    """Accuracy on the official test split: the top-1 entry is the gold intent."""
+    from helpbot.bot import Thresholds
+
+    # BANKING77 has no out-of-scope queries: every test query must be answered, so the answer
+    # threshold is 0 (the same engine; only its documented threshold setting changes).
+    bot, load_s = _load(out, thresholds=Thresholds(answer=0.0, intent=1.01, clarify=0.0))
+    test = read_banking77(data_dir, "test")
+    if limit:
+        test = random.Random(77).sample(test, min(limit, len(test)))
+    decisions = [(_decide(bot, text), _slug(intent)) for text, intent in test]
+    accuracy = sum(d.entry_id == gold for d, gold in decisions) / len(decisions)
+    return {"dataset": "banking77", "test_queries": len(decisions), "accuracy": accuracy,
+            "load_s": load_s, **_percentiles([d.latency_ms for d, _ in decisions])}
+
+
+def run_clinc150(data_dir: Path, out: Path, *, limit: int | None = None) -> dict[str, Any]:
+    """In-scope accuracy and out-of-scope recall at the threshold chosen on val/oos_val."""
+    from helpbot.bot import Thresholds
+
+    data = read_clinc150(data_dir)
+    bot, load_s = _load(out)
+    rng = random.Random(150)
+
+    def sample(items: list) -> list:
+        return rng.sample(items, min(limit, len(items))) if limit else items
+
+    val = [(_ranked_top(bot, t), _slug(i)) for t, i in sample(data["val"])]
+    oos_val = [_ranked_top(bot, t)[1] for t, _ in sample(data["oos_val"])]
+    best = max(
+        (t / 100 for t in range(5, 96)),
+        key=lambda th: (
+            sum(top == gold and conf >= th for (top, conf), gold in val) / len(val)
+            + sum(conf < th for conf in oos_val) / len(oos_val)
+        ),
+    )
+    settings = sorted({round(best, 2), 0.3, 0.5, 0.7})
+    test = sample(data["test"])
+    oos_test = sample(data["oos_test"])
+    rows = []
+    for threshold in settings:
+        bot.thresholds = Thresholds(answer=threshold, intent=1.01, clarify=threshold)
+        in_scope = [(_decide(bot, t), _slug(i)) for t, i in test]
+        oos = [_decide(bot, t) for t, _ in oos_test]
+        rows.append({
+            "threshold": threshold,
+            "chosen_on_val": threshold == round(best, 2),
+            "in_scope_accuracy": sum(d.entry_id == gold for d, gold in in_scope) / len(in_scope),
+            "oos_recall": sum(d.entry_id is None for d in oos) / len(oos),
+            **_percentiles([d.latency_ms for d, _ in in_scope] + [d.latency_ms for d in oos]),
+        })
+    return {"dataset": "clinc150", "test_queries": len(test), "oos_test_queries": len(oos_test),
+            "load_s": load_s, "threshold_on_val": round(best, 2), "settings": rows}
+
+
+def linear_svc_baseline(name: str, data_dir: Path) -> dict[str, Any]:
+    """The plain baseline measured beside us: TF-IDF word + char n-grams and a LinearSVC."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+
+    if name == "banking77":
+        train, test = read_banking77(data_dir, "train"), read_banking77(data_dir, "test")
+        oos_val = oos_test = val = []
+    else:
+        data = read_clinc150(data_dir)
+        train, test, val = data["train"], data["test"], data["val"]
+        oos_val, oos_test = data["oos_val"], data["oos_test"]
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    texts = [t for t, _ in train]
+    features = sparse.hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
+    model = LinearSVC(C=1.0).fit(features, [i for _, i in train])
+
+    def predict(items):
+        x = sparse.hstack([words.transform([t for t, _ in items]), chars.transform([t for t, _ in items])]).tocsr()
+        scores = model.decision_function(x)
+        return model.classes_[scores.argmax(axis=1)], scores.max(axis=1)
+
+    labels, _ = predict(test)
+    result: dict[str, Any] = {"accuracy": float(np.mean(labels == np.array([i for _, i in test])))}
+    if name == "clinc150":
+        val_labels, val_scores = predict(val)
+        _, oos_val_scores = predict(oos_val)
+        gold_val = np.array([i for _, i in val])
+        best = max(np.linspace(-1, 1, 81), key=lambda th: np.mean((val_labels == gold_val) & (val_scores >= th))
+                   + np.mean(oos_val_scores < th))
+        test_labels, test_scores = predict(test)
+        _, oos_scores = predict(oos_test)
+        gold = np.array([i for _, i in test])
+        result = {"in_scope_accuracy": float(np.mean((test_labels == gold) & (test_scores >= best))),
+                  "oos_recall": float(np.mean(oos_scores < best)), "threshold": float(best)}
+    return result

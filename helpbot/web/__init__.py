@@ -1,0 +1,80 @@
+"""The web layer: the JSON API, the chat widget's pages and the agent console.
+
+``create_app()`` is a Flask application factory: it builds the Bot once (per process, so
+once per gunicorn worker) and the store, and wires the blueprints. Nothing happens at
+import time. Production: ``gunicorn -w 2 -b 127.0.0.1:8000 'helpbot.web:create_app()'``
+(see docs/WEB.md); local use: ``helpbot serve`` or :func:`serve`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+
+from helpbot import config as settings
+from helpbot.paths import data_dir
+from helpbot.store import SqliteStore, Store
+
+if TYPE_CHECKING:
+    from helpbot.bot import Bot
+    from helpbot.web.security import RateLimiter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What the views need, kept in ``app.extensions["helpbot"]`` (see :func:`services`)."""
+
+    bot: Bot
+    store: Store
+    limiter: RateLimiter | None
+
+
+def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
+               store: Store | None = None) -> Flask:
+    """Build the app. ``config`` overrides the HELPBOT_* environment (keys without the
+    prefix, e.g. {"DB_PATH": ...}); pass an already built ``bot`` (tests) to skip loading
+    one, and a ``store`` to replace the SQLite one."""
+    from helpbot.web import api, pages, security
+
+    web = data_dir("web")
+    app = Flask(__name__, static_folder=str(web / "static"), static_url_path="/static",
+                template_folder=str(web / "templates"))
+    app.config.update(settings.load_settings(os.environ))
+    app.config.update(settings.coerce(config or {}))
+    # Flask refuses bigger bodies with 413 before a view reads them.
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
+    app.json.sort_keys = False  # keep the documented key order (kind, text, ...)
+
+    if bot is None:
+        from helpbot.bot import Bot
+
+        bot = Bot.load(knowledge_dir=app.config["KNOWLEDGE_DIR"], intents_dir=app.config["INTENTS_DIR"])
+    app.extensions["helpbot"] = Services(
+        bot=bot,
+        store=store if store is not None else SqliteStore(app.config["DB_PATH"]),
+        limiter=security.RateLimiter.from_setting(app.config["RATE_LIMIT"]),
+    )
+
+    security.init_app(app)
+    api.init_app(app)
+    pages.init_app(app)
+    return app
+
+
+def services(app: Flask) -> Services:
+    return app.extensions["helpbot"]
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, config: Mapping[str, Any] | None = None) -> None:
+    """Run the app with Werkzeug's threaded server, for local use (not production)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(config)
+    print(f"helpbot: chat widget at http://{host}:{port}/ , agent console at http://{host}:{port}/agent")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -1,0 +1,289 @@
+"""The API's OpenAPI 3.1 document, served at /api/openapi.json.
+
+Written as Python data, next to the code it describes, so one edit changes both; the
+tests validate every response they get against it (jsonschema, $refs resolved), so it
+cannot drift from what the server sends. The tool results are owned by helpbot.tools:
+their schemas require the documented keys and allow more.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpbot.models import AUDIENCES, REPLY_KINDS, TOOL_NAMES
+
+REF = "#/components/schemas/"
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": REF + name}
+
+
+def obj(properties: dict[str, Any], required: list[str] | None = None, *, closed: bool = True,
+        description: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "required": list(properties) if required is None else required}
+    if closed:
+        schema["additionalProperties"] = False
+    if description:
+        schema["description"] = description
+    return schema
+
+
+STR = {"type": "string"}
+NULLABLE_STR = {"type": ["string", "null"]}
+INT = {"type": "integer"}
+NUM = {"type": "number"}
+BOOL = {"type": "boolean"}
+STRS = {"type": "array", "items": STR}
+DATE = {"type": "string", "format": "date"}
+SESSION = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
+           "description": "Keeps a conversation: send back the session_id of the last reply."}
+
+
+def _schemas() -> dict[str, Any]:
+    suggestion = obj({"entry_id": STR, "title": STR})
+    return {
+        "Error": obj({"error": obj({"code": {**STR, "description": "Stable machine-readable code."},
+                                    "message": {**STR, "description": "What went wrong and how to fix it."}})}),
+        "AskRequest": obj({"question": {**STR, "description": "1 to HELPBOT_MAX_QUESTION_CHARS (500) characters."},
+                           "session_id": SESSION}, ["question"], closed=False),
+        "Suggestion": suggestion,
+        "Reply": obj({
+            "kind": {"enum": list(REPLY_KINDS)},
+            "text": {**STR, "description": "Plain text; lines starting '1. ' are numbered steps."},
+            "entry_id": NULLABLE_STR,
+            "confidence": {**NUM, "minimum": 0, "maximum": 1},
+            "tool": {"enum": [*TOOL_NAMES, None]},
+            "result": {"type": ["object", "null"], "description": "The tool's result when kind is 'tool'."},
+            "suggestions": {"type": "array", "items": ref("Suggestion"),
+                            "description": "Quick replies: send a title back as the next question."},
+            "intent": NULLABLE_STR,
+            "session_id": SESSION,
+        }),
+        "Hit": obj({"entry_id": STR, "title": STR, "answer": STR, "score": {**NUM, "minimum": 0, "maximum": 1},
+                    "category": STR}),
+        "SearchResult": obj({"hits": {"type": "array", "items": ref("Hit")}}),
+        "EntrySummary": obj({"id": STR, "title": STR, "category": STR, "audience": {"enum": list(AUDIENCES)},
+                             "tool": {"enum": [*TOOL_NAMES, None]}}),
+        "EntryList": obj({
+            "entries": {"type": "array", "items": ref("EntrySummary")},
+            "categories": {"type": "array", "items": obj({"name": STR, "count": INT})},
+        }),
+        "Entry": obj({
+            "id": STR, "title": STR, "category": STR, "audience": {"enum": list(AUDIENCES)},
+            "questions": STRS, "answer": STR,
+            "source_lines": {"type": "array", "items": {"type": "array", "items": INT, "minItems": 2, "maxItems": 2},
+                             "description": "[first, last] line ranges of knowledge/source/help-center.txt."},
+            "tags": STRS, "related": STRS, "tool": {"enum": [*TOOL_NAMES, None]}, "note": NULLABLE_STR,
+            "file": STR, "line": INT,
+            "related_entries": {"type": "array", "items": ref("Suggestion")},
+            "source_text": {"type": "array", "items": obj({"start": INT, "end": INT, "text": STR})},
+        }),
+        "FeedbackRequest": obj({"session_id": SESSION, "entry_id": STR, "helpful": BOOL,
+                                "comment": {**STR, "maxLength": 1000}},
+                               ["session_id", "entry_id", "helpful"], closed=False),
+        "FeedbackSaved": obj({"saved": {"const": True}}),
+        "HandoffRequest": obj({"session_id": SESSION, "question": {**STR, "description": "The visitor's last question."}},
+                              ["session_id"], closed=False),
+        "HandoffResult": obj({
+            "ok": {"const": True},
+            "logged": {**BOOL, "description": "False when the event could not be logged (the hand-off still goes ahead)."},
+            "message": STR,
+        }),
+        "Health": obj({"status": {"const": "ok"}, "entries": INT}),
+        "Report": obj({
+            "unanswered": {"type": "array", "items": obj({"question": STR, "count": INT, "examples": STRS,
+                                                          "last_seen": STR})},
+            "entries": {"type": "array", "items": obj({"entry_id": STR, "helpful": INT, "not_helpful": INT,
+                                                       "total": INT, "helpful_rate": NUM})},
+            "handoffs": INT, "feedback_total": INT, "gaps_total": INT,
+        }),
+        # -- tools: the JSON keys are the Python parameter names ------------------------------
+        "PasswordCheckRequest": obj({"password": STR}),
+        "PasswordCheckResult": obj({"valid": BOOL, "problems": STRS, "types": STRS, "warnings": STRS,
+                                    "messages": STRS, "rule": STR}, closed=False),
+        "FeeEstimateRequest": obj({
+            "kind": {"enum": ["trade_assurance", "pay_later", "payment_method"], "default": "trade_assurance"},
+            "order_amount": {"type": ["number", "string"], "description": "trade_assurance: the order in USD."},
+            "logistics": {"enum": ["ecokara", "third_party"], "default": "ecokara"},
+            "principal": {"type": ["number", "string"], "description": "pay_later: the loan amount."},
+            "months": {"type": ["integer", "string"], "default": 6},
+            "method": {**STR, "description": "payment_method: e.g. western_union, domestic_wire, tt."},
+            "amount": {"type": ["number", "string"]},
+            "currency": {**STR, "default": "USD"},
+            "buyer_country": {**STR, "description": "ISO 3166 two-letter code."},
+        }, []),
+        "FeeEstimateResult": {"oneOf": [
+            obj({"kind": {"const": "trade_assurance"}, "order_amount": NUM, "service_charge": NUM, "rate": NUM,
+                 "capped": BOOL, "rule": STR, "notes": STRS}, closed=False),
+            obj({"kind": {"const": "pay_later"}, "principal": NUM, "term_months": INT, "min_total": NUM,
+                 "max_total": NUM, "months": {"type": "array", "items": {"type": "object"}}, "rule": STR,
+                 "notes": STRS}, closed=False),
+            obj({"kind": {"const": "payment_method"}, "method": STR, "amount": NUM, "currency": STR,
+                 "allowed": BOOL, "reasons": STRS, "notes": STRS, "rule": STR}, closed=False),
+        ]},
+        "DisputeDeadlinesRequest": obj({
+            "opened_on": DATE, "proposal_on": DATE, "agreement_on": DATE, "delivered_on": DATE,
+            "in_transit": {**BOOL, "default": False}, "escalated_on": DATE, "return_received_on": DATE,
+            "holidays": {"type": ["string", "array", "null"], "description": "A country code such as HK, or dates."},
+        }, ["opened_on"]),
+        "DisputeDeadlinesResult": obj({
+            "opened_on": DATE,
+            "timeline": {"type": "array", "items": obj({"date": DATE, "event": STR, "rule": STR}, closed=False)},
+            "notes": STRS,
+        }, closed=False),
+        "PaymentArrivalRequest": obj({
+            "method": {**STR, "description": "tt, credit_card, online_bank_payment, western_union, boleto, "
+                                             "pay_later, online_transfer or domestic_wire."},
+            "paid_on": {**STR, "description": "ISO date (or datetime for credit_card)."},
+            "currency": {**STR, "default": "USD"},
+            "account_number": NULLABLE_STR,
+            "transfer": {"enum": ["international", "domestic", None]},
+            "holidays": {"type": ["string", "array", "null"]},
+        }, ["method", "paid_on"]),
+        "PaymentArrivalResult": obj({"method": STR, "paid_on": STR, "earliest": STR, "latest": STR, "rule": STR,
+                                     "notes": STRS}, closed=False),
+    }
+
+
+def _error(description: str, *, retry_after: bool = False) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description,
+                                "content": {"application/json": {"schema": ref("Error")}}}
+    if retry_after:
+        response["headers"] = {"Retry-After": {"schema": INT, "description": "Seconds to wait."}}
+    return response
+
+
+RESPONSES = {
+    "BadRequest": _error("Malformed JSON, a missing or wrong-typed field, or an input the tool cannot use."),
+    "NotFound": _error("Unknown entry, tool or endpoint."),
+    "MethodNotAllowed": _error("Wrong HTTP method; the Allow header lists the right ones."),
+    "PayloadTooLarge": _error("Body over HELPBOT_MAX_BODY_BYTES (16384 by default)."),
+    "UnsupportedMediaType": _error("The body is not sent as application/json."),
+    "TooManyRequests": _error("Over HELPBOT_RATE_LIMIT for this client.", retry_after=True),
+    "Unavailable": _error("The store could not save or read; nothing was saved.", retry_after=True),
+    "Unauthorized": _error("No admin token given."),
+    "Forbidden": _error("Wrong admin token."),
+    "InternalError": _error("A bug on the server (logged); the message gives no details."),
+}
+
+
+def _json(schema_name: str, description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ref(schema_name)}}}
+
+
+def _errors(*names: str) -> dict[str, Any]:
+    codes = {"BadRequest": "400", "Unauthorized": "401", "Forbidden": "403", "NotFound": "404",
+             "MethodNotAllowed": "405", "PayloadTooLarge": "413", "UnsupportedMediaType": "415",
+             "TooManyRequests": "429", "InternalError": "500", "Unavailable": "503"}
+    return {codes[n]: {"$ref": f"#/components/responses/{n}"} for n in (*names, "MethodNotAllowed", "InternalError")}
+
+
+BODY_ERRORS = ("BadRequest", "PayloadTooLarge", "UnsupportedMediaType")
+
+
+def _body(schema_name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": ref(schema_name)}}}
+
+
+def _tool_path(name: str, request: str, result: str, summary: str) -> dict[str, Any]:
+    return {"post": {
+        "operationId": name, "tags": ["tools"], "summary": summary,
+        "requestBody": _body(request),
+        "responses": {"200": _json(result, "The tool's result."), **_errors(*BODY_ERRORS, "NotFound", "TooManyRequests")},
+    }}
+
+
+def _query(name: str, schema: dict[str, Any], description: str, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The whole document, built fresh (callers may change their copy)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "helpbot API",
+            "version": "1.0.0",
+            "description": "Ecokara help-center bot. Every error is {\"error\": {\"code\", \"message\"}} with a 4xx; "
+                           "POST bodies are JSON objects (Content-Type: application/json).",
+        },
+        "paths": {
+            "/api/ask": {"post": {
+                "operationId": "ask", "tags": ["chat"], "summary": "Ask one question (keeps a conversation by session_id).",
+                "requestBody": _body("AskRequest"),
+                "responses": {"200": _json("Reply", "The reply, with the session_id to send next time."),
+                              **_errors(*BODY_ERRORS, "TooManyRequests")},
+            }},
+            "/api/search": {"get": {
+                "operationId": "search", "tags": ["knowledge"], "summary": "Best entries for a text, best first.",
+                "parameters": [
+                    _query("q", STR, "The search text.", required=True),
+                    _query("k", {**INT, "minimum": 1, "maximum": 50, "default": 5}, "How many hits."),
+                    _query("category", STR, "Only entries of this category."),
+                ],
+                "responses": {"200": _json("SearchResult"), **_errors("BadRequest")},
+            }},
+            "/api/entries": {"get": {
+                "operationId": "listEntries", "tags": ["knowledge"], "summary": "Entries (optionally of one category) "
+                                                                                "and all categories.",
+                "parameters": [_query("category", STR, "Only entries of this category.")],
+                "responses": {"200": _json("EntryList"), **_errors()},
+            }},
+            "/api/entries/{entry_id}": {"get": {
+                "operationId": "getEntry", "tags": ["knowledge"], "summary": "One entry with its source text.",
+                "parameters": [{"name": "entry_id", "in": "path", "required": True, "schema": STR}],
+                "responses": {"200": _json("Entry"), **_errors("NotFound")},
+            }},
+            "/api/tools/password_check": _tool_path("password_check", "PasswordCheckRequest", "PasswordCheckResult",
+                                                    "Check a password against the rules (never stored or echoed)."),
+            "/api/tools/fee_estimate": _tool_path("fee_estimate", "FeeEstimateRequest", "FeeEstimateResult",
+                                                  "Trade Assurance charge, Pay Later fees or payment method limits."),
+            "/api/tools/dispute_deadlines": _tool_path("dispute_deadlines", "DisputeDeadlinesRequest",
+                                                       "DisputeDeadlinesResult", "A dispute's deadlines."),
+            "/api/tools/payment_arrival": _tool_path("payment_arrival", "PaymentArrivalRequest", "PaymentArrivalResult",
+                                                     "When a payment reaches the supplier."),
+            "/api/tools/{name}": {"post": {
+                "operationId": "unknownTool", "tags": ["tools"], "summary": "Any other name is an unknown tool.",
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": STR}],
+                "responses": {"404": {"$ref": "#/components/responses/NotFound"}, **_errors("TooManyRequests")},
+            }},
+            "/api/feedback": {"post": {
+                "operationId": "feedback", "tags": ["chat"], "summary": "Helpful / not helpful on an answer.",
+                "requestBody": _body("FeedbackRequest"),
+                "responses": {"201": _json("FeedbackSaved", "Saved."),
+                              **_errors(*BODY_ERRORS, "NotFound", "Unavailable")},
+            }},
+            "/api/handoff": {"post": {
+                "operationId": "handoff", "tags": ["chat"], "summary": "The visitor asked for a LiveChat agent.",
+                "requestBody": _body("HandoffRequest"),
+                "responses": {"200": _json("HandoffResult"), **_errors(*BODY_ERRORS)},
+            }},
+            "/api/openapi.json": {"get": {
+                "operationId": "openapi", "tags": ["meta"], "summary": "This document.",
+                "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {
+                    "type": "object"}}}}},
+            }},
+            "/healthz": {"get": {
+                "operationId": "health", "tags": ["meta"], "summary": "Liveness: the bot is loaded.",
+                "responses": {"200": _json("Health"), **_errors()},
+            }},
+            "/admin/report": {"get": {
+                "operationId": "report", "tags": ["admin"],
+                "summary": "Top unanswered questions, helpful rates, hand-offs (HTML with Accept: text/html).",
+                "security": [{"adminToken": []}],
+                "parameters": [_query("limit", {**INT, "minimum": 1, "maximum": 100, "default": 10},
+                                      "How many question groups.")],
+                "responses": {"200": {"description": "The report.", "content": {
+                    "application/json": {"schema": ref("Report")}, "text/html": {"schema": STR}}},
+                    **_errors("BadRequest", "Unauthorized", "Forbidden", "NotFound", "Unavailable")},
+            }},
+        },
+        "components": {
+            "schemas": _schemas(),
+            "responses": RESPONSES,
+            "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer",
+                                               "description": "HELPBOT_ADMIN_TOKEN; unset turns /admin off (404)."}},
+        },
+    }
