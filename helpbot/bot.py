@@ -11,16 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
-from helpbot import toolchat
+from helpbot import __version__, cache, toolchat
 from helpbot.fusion import Fusion, out_of_fold_examples
 from helpbot.intents import Intent, IntentSet, load_intents
-from helpbot.knowledge import load_knowledge
+from helpbot.knowledge import knowledge_files, load_knowledge
 from helpbot.models import Entry, Hit, Reply
 from helpbot.paths import data_dir
 from helpbot.retrieval import Doc, HybridRetriever
 from helpbot.sessions import Session, SessionStore
 from helpbot.text import Analyzer
 
+OUT_OF_SCOPE = "intent:out-of-scope"
 LIVECHAT_OFFER = 'If you\'d rather talk to a person, type "agent" to reach a LiveChat agent.'
 MAX_QUESTION_CHARS = 2000
 _ORDINALS = {
@@ -37,10 +38,37 @@ _CHOICE = re.compile(
 class Thresholds:
     """Decision thresholds on the calibrated confidence (tuned on the dev split)."""
 
-    answer: float = 0.5
+    answer: float = 0.4
     intent: float = 0.4
-    clarify: float = 0.2
+    clarify: float = 0.35
     clarify_ratio: float = 0.6  # runner-up's ranker probability / the top one's
+
+
+@dataclass(frozen=True)
+class Index:
+    """Everything built from a knowledge base: what the disk cache keeps."""
+
+    docs: list[Doc]
+    retriever: HybridRetriever
+    fusion: Fusion
+
+
+def build_index(entries: list[Entry], intent_set: IntentSet) -> Index:
+    docs = [Doc(e.id, e.title, e.questions, e.answer, e.tags) for e in entries]
+    docs += [Doc(f"intent:{i.name}", i.examples[0], i.examples[1:] or i.examples, "", ()) for i in intent_set.intents]
+    if intent_set.negatives:
+        # Out-of-scope examples compete as one more doc: when it ranks first, the bot says it
+        # doesn't know, and the classifier and fusion learn what unanswerable looks like.
+        negatives = intent_set.negatives
+        docs.append(Doc(OUT_OF_SCOPE, negatives[0], tuple(negatives[1:] or negatives), "", ()))
+    analyzer = Analyzer(intent_set.synonyms)
+
+    def new_retriever() -> HybridRetriever:
+        return HybridRetriever(analyzer)
+
+    retriever = new_retriever().fit(docs)
+    fusion = Fusion().fit(out_of_fold_examples(docs, (), new_retriever))
+    return Index(docs, retriever, fusion)
 
 
 class Bot:
@@ -54,38 +82,55 @@ class Bot:
         thresholds: Thresholds = Thresholds(),
         sessions: SessionStore | None = None,
         today: Callable[[], date] = date.today,
+        index: Index | None = None,
     ) -> None:
         self.entries = {e.id: e for e in entries}
         self.intent_set = intent_set
         self.intents = {i.name: i for i in intent_set.intents}
         self.thresholds = thresholds
-        self.sessions = sessions or SessionStore()
+        self.sessions = sessions if sessions is not None else SessionStore()
         self.today = today
-        self.analyzer = Analyzer(intent_set.synonyms)
-        self.docs = [
-            Doc(e.id, e.title, e.questions, e.answer, e.tags) for e in entries
-        ] + [Doc(f"intent:{i.name}", i.examples[0], i.examples[1:] or i.examples, "", ()) for i in intent_set.intents]
-        self.retriever = self._new_retriever().fit(self.docs)
-        examples = out_of_fold_examples(self.docs, intent_set.negatives, self._new_retriever)
-        self.fusion = Fusion().fit(examples)
+        self.index = index or build_index(entries, intent_set)
+        self.analyzer = self.index.retriever.analyzer
+        self.docs = self.index.docs
+        self.retriever = self.index.retriever
+        self.fusion = self.index.fusion
         self.n_entries = len(entries)
-
-    def _new_retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.analyzer)
 
     @classmethod
     def load(
         cls,
         knowledge_dir: str | Path | None = None,
         intents_dir: str | Path | None = None,
+        *,
+        cache_dir: str | Path | None = None,
+        use_cache: bool = True,
         **options,
     ) -> Bot:
-        """Load a knowledge base (the bundled one by default) and build every index once."""
+        """Load a knowledge base (the bundled one by default) and build every index once.
+
+        The built index is cached on disk (see :mod:`helpbot.cache`) and reused while the
+        knowledge and intents files are unchanged; ``cache_dir=None`` keeps the default folder,
+        ``use_cache=False`` always rebuilds.
+        """
         knowledge = Path(knowledge_dir) if knowledge_dir is not None else data_dir("knowledge")
         if intents_dir is None and knowledge_dir is None:
             intents_dir = data_dir("intents")
+        intents = Path(intents_dir) if intents_dir is not None else None
+        files = knowledge_files(knowledge) + (sorted(intents.glob("*.yaml")) if intents and intents.is_dir() else [])
+        if use_cache and files:
+            directory = Path(cache_dir) if cache_dir is not None else cache.default_dir()
+            key = cache.fingerprint(files, extra=__version__)
+            state = cache.load(directory, key)
+            if isinstance(state, tuple) and len(state) == 3 and isinstance(state[2], Index):
+                entries, intent_set, index = state
+                return cls(entries, intent_set, index=index, **options)
         entries = load_knowledge(knowledge)
-        return cls(entries, load_intents(Path(intents_dir) if intents_dir is not None else None), **options)
+        intent_set = load_intents(intents)
+        bot = cls(entries, intent_set, **options)
+        if use_cache and files:
+            cache.save(directory, key, (entries, intent_set, bot.index))
+        return bot
 
     # -- retrieval -----------------------------------------------------------------------------
 
@@ -130,21 +175,25 @@ class Bot:
 
         ranked, scores, confidence = self._rank(question)
         top = self.docs[ranked[0]].key
+        if top == OUT_OF_SCOPE:
+            entry_ranked = [i for i in ranked if self.docs[i].key in self.entries]
+            return self._fallback([self.entries[self.docs[i].key] for i in entry_ranked[:3]], 1.0 - confidence,
+                                  session)
         if top.startswith("intent:") and confidence >= self.thresholds.intent:
             intent = self.intents[top.removeprefix("intent:")]
             return self._intent_reply(intent, question, session, confidence)
+        entry_ranked = [(i, s) for i, s in zip(ranked, scores) if self.docs[i].key in self.entries]
+        runner_up_ratio = 0.0
+        if len(entry_ranked) >= 2 and top in self.entries:
+            p1, p2 = self.fusion.probability(np.array([entry_ranked[0][1], entry_ranked[1][1]]))
+            runner_up_ratio = float(p2 / p1) if p1 > 0 else 0.0
         if confidence >= self.thresholds.answer and top in self.entries:
             return self._answer(self.entries[top], confidence, session, question)
         tool_reply = toolchat.run_if_complete(self, question, session, confidence)
         if tool_reply is not None:
             return tool_reply
-        entry_ranked = [(i, s) for i, s in zip(ranked, scores) if self.docs[i].key in self.entries]
-        if len(entry_ranked) >= 2 and confidence >= self.thresholds.clarify:
-            (first, s1), (second, s2) = entry_ranked[:2]
-            p1, p2 = self.fusion.probability(np.array([s1, s2]))
-            if p2 >= self.thresholds.clarify_ratio * p1:
-                return self._clarify([self.entries[self.docs[first].key], self.entries[self.docs[second].key]],
-                                     confidence, session)
+        if confidence >= self.thresholds.clarify and runner_up_ratio >= self.thresholds.clarify_ratio:
+            return self._clarify([self.entries[self.docs[i].key] for i, _ in entry_ranked[:2]], confidence, session)
         return self._fallback([self.entries[self.docs[i].key] for i, _ in entry_ranked[:3]], confidence, session)
 
     def _answer(self, entry: Entry, confidence: float, session: Session, question: str,

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 DATA = Path(__file__).parent / "data"
+
+# Built indexes are cached per run in a throw-away folder, never in the user's cache.
+os.environ["HELPBOT_CACHE_DIR"] = tempfile.mkdtemp(prefix="helpbot-test-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -169,6 +169,20 @@ def test_body_over_the_limit_is_413(tmp_path, bot, clean_env):
                 413, "payload_too_large", "/api/tools/password_check", "post")
 
 
+def test_chunked_body_over_the_limit_is_413(tmp_path, bot, clean_env):
+    import io
+
+    client = make_app(tmp_path, bot, MAX_BODY_BYTES=100).test_client()
+
+    def post_chunked(body: bytes):
+        return client.post("/api/ask", input_stream=io.BytesIO(body),
+                           headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+
+    check_error(post_chunked(b'{"question": "' + b"a" * 500 + b'"}'), 413, "payload_too_large", "/api/ask", "post")
+    assert post_chunked(b'{"question": "hello"}').status_code == 200
+
+
 def test_default_body_limit_is_16_kib(client):
     response = client.post("/api/feedback", json={"session_id": "s", "entry_id": ENTRY, "helpful": True,
                                                   "comment": "x" * 17000})

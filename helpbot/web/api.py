@@ -73,6 +73,10 @@ def json_object() -> dict[str, Any]:
         raise ApiError(415, "unsupported_media_type",
                        "Send the body as JSON with the header Content-Type: application/json.")
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413 from Werkzeug
+    limit = current_app.config["MAX_BODY_BYTES"]
+    if request.content_length is None and len(raw) >= limit and request.input_stream.read(1):
+        # A chunked body is cut at the limit rather than refused: refuse it here.
+        raise ApiError(413, "payload_too_large", f"The request body is too large; the limit is {limit} bytes.")
     if not raw.strip():
         raise ApiError(400, "invalid_json", "The request body is empty; send a JSON object such as {\"question\": \"...\"}.")
     try:

@@ -69,6 +69,7 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # Imported here: helpbot.web.api imports this module to decorate its views.
         from helpbot.web import services
         from helpbot.web.api import ApiError
 

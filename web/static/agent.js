@@ -135,7 +135,8 @@
     $("detail-meta").textContent = [pretty(entry.category), "for " + entry.audience, entry.id,
       entry.tool ? "tool: " + entry.tool : null].filter(Boolean).join(" \u00b7 ");
     answer.value = entry.answer.replace(/\s+$/, "");
-    answer.rows = Math.min(18, Math.max(4, answer.value.split("\n").length + 1));
+    // Rows for the text as it wraps (about 90 characters a line), so most answers need no scrolling.
+    answer.rows = Math.min(18, Math.max(4, answer.value.split("\n").length + Math.ceil(answer.value.length / 90)));
     copyStatus.textContent = "";
 
     var related = $("related");

@@ -249,7 +249,7 @@
 
     this.log = el("ol", { className: "hb-log", "aria-label": "Conversation" });
     // Replies are announced from here (short text), not from the log, to avoid double reading.
-    this.live = el("div", { className: "hb-sr", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+    this.live = el("div", { className: "hb-sr hb-live", role: "status", "aria-live": "polite", "aria-atomic": "true" });
 
     var toolbar = el("div", { className: "hb-tools", role: "group", "aria-label": "Tools" });
     this.toolButtons = {};
@@ -266,7 +266,7 @@
     var inputId = nextId("q");
     this.input = el("input", {
       id: inputId, className: "hb-input", type: "text", name: "question", autocomplete: "off",
-      placeholder: "Type your question", maxlength: "500", enterkeyhint: "send"
+      placeholder: "Type your question", enterkeyhint: "send"
     });
     this.sendButton = el("button", { type: "submit", className: "hb-send", text: "Send" });
     var form = el("form", { className: "hb-form", onsubmit: function (event) {

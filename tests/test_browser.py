@@ -1,0 +1,292 @@
+"""Real-browser tests: the widget and the agent console in headless Chromium (Playwright).
+
+The app runs for real on a free localhost port (werkzeug in a thread); Chromium is the
+Debian package at /usr/bin/chromium (never `playwright install`). Screenshots go to
+tests/artifacts/. Every page is also checked for console errors, which is how a CSP
+violation (an inline style or script) shows up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from web_fixtures import live_server  # noqa: F401  (fixture used by name)
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+TIMEOUT_MS = 15_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page plus what went wrong on it: console errors, page errors, dialogs."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("dialog", self._dialog)
+        page.set_default_timeout(TIMEOUT_MS)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def allow(self, text: str) -> None:
+        """Forget the console errors a test provoked on purpose (e.g. a 400 it asked for)."""
+        self.errors = [e for e in self.errors if text not in e]
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture
+def watched(browser, live_server) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, base_url=live_server.url)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page = Watched(context.new_page())
+    yield page
+    context.close()
+    assert page.errors == [], f"console errors: {page.errors}"
+    assert page.dialogs == [], f"dialogs fired: {page.dialogs}"
+
+
+@pytest.fixture(scope="module")
+def steps_entry(bot) -> Any:
+    """An entry whose answer has numbered steps and related entries, asked by its title."""
+    for entry in sorted(bot.entries.values(), key=lambda e: e.id):
+        if entry.tool or not re.search(r"^1\. ", entry.answer, re.M):
+            continue
+        reply = bot.ask(entry.title, session_id=f"probe-{entry.id}")
+        if reply.kind == "answer" and reply.entry_id == entry.id and reply.suggestions:
+            return entry
+    pytest.skip("no entry with numbered steps and related entries in this knowledge base")
+
+
+def ask(page: Any, question: str) -> Any:
+    """Type a question in the widget and wait for the reply; returns the reply's <li>."""
+    before = page.locator(".hb-bot").count()
+    box = page.get_by_label("Your question")
+    box.fill(question)
+    box.press("Enter")
+    page.locator(".hb-bot:not(.hb-typing)").nth(before).wait_for()
+    return page.locator(".hb-bot:not(.hb-typing)").nth(before)
+
+
+def test_widget_answers_with_numbered_steps(watched, steps_entry):
+    page = watched.page
+    page.goto("/")
+    reply = ask(page, steps_entry.title)
+    assert reply.get_attribute("data-kind") == "answer"
+    steps = [line for line in steps_entry.answer.splitlines() if re.match(r"^\d+\. ", line)]
+    items = reply.locator("ol > li")
+    assert items.count() >= len(steps) > 0
+    assert items.first.text_content() == steps[0].split(". ", 1)[1].strip()
+    live = page.locator(".hb-live")
+    assert live.get_attribute("aria-live") == "polite"
+    page.wait_for_function("() => document.querySelector('.ecokara-help-host').shadowRoot"
+                           ".querySelector('.hb-live').textContent.startsWith('Assistant:')")
+    assert steps_entry.answer.split("\n")[0][:30] in live.text_content()
+    # Focus stays in the question box for the next question.
+    assert page.evaluate("() => document.querySelector('.ecokara-help-host').shadowRoot.activeElement.name") == "question"
+    watched.shot("widget-answer")
+
+
+def test_clicking_a_suggestion_asks_it(watched, steps_entry, bot):
+    page = watched.page
+    page.goto("/")
+    reply = ask(page, steps_entry.title)
+    chip = reply.locator(".hb-chip[data-entry-id]").first
+    entry_id = chip.get_attribute("data-entry-id")
+    before = page.locator(".hb-bot").count()
+    chip.click()
+    page.locator(".hb-bot:not(.hb-typing)").nth(before).wait_for()
+    assert page.locator(".hb-user").last.text_content().endswith(bot.entries[entry_id].title)
+    answer = page.locator(".hb-bot:not(.hb-typing)").nth(before)
+    assert answer.get_attribute("data-kind") == "answer"
+    assert bot.entries[entry_id].answer.splitlines()[0].split(". ", 1)[-1][:25] in answer.text_content()
+
+
+def test_feedback_is_sent_and_saved(watched, steps_entry, live_server):
+    page = watched.page
+    page.goto("/")
+    before = live_server.store.report()["feedback_total"]
+    reply = ask(page, steps_entry.title)
+    reply.get_by_role("button", name="Yes").click()
+    status = reply.locator(".hb-feedback-status")
+    page.wait_for_function("(el) => el.textContent.startsWith('Thanks')", arg=status.element_handle())
+    assert reply.get_by_role("button", name="Yes").get_attribute("aria-pressed") == "true"
+    assert live_server.store.report()["feedback_total"] == before + 1
+
+
+def test_xss_payload_is_shown_as_text(watched):
+    page = watched.page
+    page.goto("/")
+    payload = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'
+    ask(page, payload)
+    assert page.locator(".hb-user .hb-bubble").last.text_content() == payload
+    assert page.locator(".ecokara-help-host img, .ecokara-help-host script").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    watched.shot("widget-xss-as-text")
+
+
+def test_tool_form_runs_the_tool(watched):
+    page = watched.page
+    page.goto("/")
+    page.get_by_role("button", name="Estimate fees").click()
+    amount = page.get_by_label("Order amount (USD) *")
+    assert page.evaluate("() => document.querySelector('.ecokara-help-host').shadowRoot.activeElement.name") == "kind"
+    amount.fill("-5")
+    page.get_by_role("button", name="Calculate").click()
+    alert = page.locator(".hb-form-error")
+    page.wait_for_function("(el) => el.textContent.length > 0", arg=alert.element_handle())
+    assert "greater than 0" in alert.text_content()
+    watched.allow("status of 400")  # Chromium logs the 400 this test asked for
+    amount.fill("3,000")
+    page.get_by_role("button", name="Calculate").click()
+    result = page.locator(".hb-bot[data-kind=tool]").last
+    result.wait_for()
+    assert "US$30.00" in result.text_content()
+    assert page.locator(".hb-tool-form").count() == 0  # the form closes after a result
+
+
+def test_dispute_and_password_forms(watched):
+    page = watched.page
+    page.goto("/")
+    page.get_by_role("button", name="Dispute deadlines").click()
+    page.get_by_label("Dispute opened on *").fill("2026-03-03")
+    page.get_by_role("button", name="Calculate").click()
+    result = page.locator(".hb-bot[data-kind=tool]").last
+    result.wait_for()
+    assert result.locator("ul > li").count() >= 3
+    page.get_by_role("button", name="Check a password").click()
+    page.get_by_label("Password *").fill("Zq7!vortexPlume")
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.locator(".hb-bot[data-kind=tool]").nth(1).wait_for()
+    assert "Zq7!vortexPlume" not in page.locator(".ecokara-help-host").evaluate("h => h.shadowRoot.textContent")
+    watched.shot("widget-tools")
+
+
+def test_talk_to_an_agent(watched, live_server):
+    page = watched.page
+    page.goto("/")
+    before = live_server.store.report()["handoffs"]
+    page.get_by_role("button", name="Talk to an agent").first.click()
+    note = page.locator(".hb-handoff")
+    note.wait_for()
+    assert "LiveChat agent will join" in note.text_content()
+    assert live_server.store.report()["handoffs"] == before + 1
+
+
+def test_embedded_launcher_opens_closes_and_keeps_focus(watched):
+    page = watched.page
+    page.goto("/embed-demo")
+    launcher = page.get_by_role("button", name="Open Ecokara help chat")
+    assert launcher.get_attribute("aria-expanded") == "false"
+    assert not page.locator(".hb-panel").is_visible()
+    launcher.click()
+    assert page.locator(".hb-panel").is_visible()
+    assert page.get_by_role("button", name="Close Ecokara help chat").get_attribute("aria-expanded") == "true"
+    page.keyboard.type("hello")
+    assert page.get_by_label("Your question").input_value() == "hello"  # focus went to the input
+    page.keyboard.press("Enter")
+    page.locator(".hb-bot").nth(1).wait_for()
+    watched.shot("embed-demo-open")
+    page.keyboard.press("Escape")
+    assert not page.locator(".hb-panel").is_visible()
+    assert page.evaluate("() => document.querySelector('.ecokara-help-host').shadowRoot.activeElement"
+                         ".classList.contains('hb-launcher')")
+
+
+def test_widget_on_a_phone(browser, live_server):
+    context = browser.new_context(viewport={"width": 375, "height": 700}, is_mobile=True, has_touch=True,
+                                  base_url=live_server.url)
+    page = Watched(context.new_page())
+    try:
+        page.page.goto("/embed-demo")
+        page.page.get_by_role("button", name="Open Ecokara help chat").click()
+        box = page.page.locator(".hb-panel").bounding_box()
+        assert box["width"] == pytest.approx(375, abs=1) and box["height"] == pytest.approx(700, abs=1)
+        page.shot("widget-phone")
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+def test_agent_console_search_open_and_copy(watched, bot):
+    page = watched.page
+    page.goto("/agent")
+    page.locator("#category option").nth(1).wait_for(state="attached")
+    page.keyboard.type("refund")  # the search box has focus on load
+    first = page.locator("#results [role=option]").first
+    page.wait_for_function("() => document.getElementById('result-count').textContent.includes('match')")
+    assert page.locator("#results [role=option][aria-selected=true]").count() == 1
+    page.keyboard.press("ArrowDown")
+    second = page.locator("#results [role=option]").nth(1)
+    assert second.get_attribute("aria-selected") == "true" and first.get_attribute("aria-selected") == "false"
+    entry_id = second.get_attribute("data-entry-id")
+    page.keyboard.press("Enter")
+    page.wait_for_function("(t) => document.getElementById('detail-title').textContent === t",
+                           arg=bot.entries[entry_id].title)
+    assert page.locator("#answer").input_value() == bot.entries[entry_id].answer.rstrip()
+    assert page.locator("#source pre").count() >= 1
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("() => document.getElementById('copy-status').textContent.startsWith('Copied')")
+    assert page.evaluate("() => navigator.clipboard.readText()") == bot.entries[entry_id].answer.rstrip()
+    watched.shot("agent-console")
+    # "/" jumps back to the search box from anywhere; "c" copies when not typing.
+    page.locator("#detail-title").click()
+    page.keyboard.press("/")
+    assert page.evaluate("() => document.activeElement.id") == "q"
+    page.locator("#detail-title").click()
+    page.evaluate("() => navigator.clipboard.writeText('')")
+    page.keyboard.press("c")
+    page.wait_for_function("() => navigator.clipboard.readText().then(t => t.length > 0)")
+
+
+def test_agent_console_category_filter_and_related(watched, bot):
+    page = watched.page
+    page.goto("/agent")
+    page.locator("#category option").nth(1).wait_for(state="attached")
+    page.locator("#category").select_option("rfq")
+    page.wait_for_function("() => document.getElementById('result-count').textContent.includes('rfq')")
+    ids = page.locator("#results [role=option]").evaluate_all("els => els.map(e => e.dataset.entryId)")
+    assert ids and {bot.entries[i].category for i in ids} == {"rfq"}
+    page.locator("#q").fill("quotation")
+    page.wait_for_function("() => document.getElementById('result-count').textContent.includes('match')")
+    ids = page.locator("#results [role=option]").evaluate_all("els => els.map(e => e.dataset.entryId)")
+    assert ids and {bot.entries[i].category for i in ids} == {"rfq"}
+    with_related = next((i for i in ids if bot.entries[i].related), None)
+    if with_related is None:
+        return  # nothing to follow in this category
+    page.locator(f'#results [data-entry-id="{with_related}"]').click()
+    page.locator("#related button").first.click()
+    related = bot.entries[with_related].related[0]
+    page.wait_for_function("(t) => document.getElementById('detail-title').textContent === t",
+                           arg=bot.entries[related].title)
+
