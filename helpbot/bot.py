@@ -22,6 +22,7 @@ from helpbot.sessions import Session, SessionStore
 from helpbot.text import Analyzer
 
 OUT_OF_SCOPE = "intent:out-of-scope"
+CLASSIFIER_MAX_DOCS = 1000  # one-vs-rest costs docs x examples to fit and docs x features to keep
 LIVECHAT_OFFER = 'If you\'d rather talk to a person, type "agent" to reach a LiveChat agent.'
 MAX_QUESTION_CHARS = 2000
 _ORDINALS = {
@@ -62,9 +63,12 @@ def build_index(entries: list[Entry], intent_set: IntentSet) -> Index:
         negatives = intent_set.negatives
         docs.append(Doc(OUT_OF_SCOPE, negatives[0], tuple(negatives[1:] or negatives), "", ()))
     analyzer = Analyzer(intent_set.synonyms)
+    # The retrievers that train the fusion must compute the same features as the one that
+    # serves: when the base is too large for the classifier, theirs is switched off too.
+    classifier_max_docs = CLASSIFIER_MAX_DOCS if len(docs) <= CLASSIFIER_MAX_DOCS else 0
 
     def new_retriever() -> HybridRetriever:
-        return HybridRetriever(analyzer)
+        return HybridRetriever(analyzer, classifier_max_docs=classifier_max_docs)
 
     retriever = new_retriever().fit(docs)
     fusion = Fusion().fit(out_of_fold_examples(docs, (), new_retriever))

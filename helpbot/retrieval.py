@@ -58,7 +58,7 @@ class HybridRetriever:
         k1: float = 1.2,
         b: float = 0.75,
         n_candidates: int = 12,
-        classifier_max_docs: int = 5000,
+        classifier_max_docs: int = 1000,
     ) -> None:
         self.analyzer = analyzer
         self.k1 = k1

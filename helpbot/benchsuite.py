@@ -1,0 +1,298 @@
+"""``helpbot bench``: the performance suite behind docs/PERFORMANCE.md.
+
+Every figure is measured beside its reference in the same run (rank-bm25 for retrieval,
+``/healthz`` for HTTP), as medians and p99; absolute times drift on shared machines, ratios hold.
+Nothing here asserts a time: the CI smoke test only checks that each part runs.
+
+1. in-process ``Bot.ask`` over the eval questions, with a per-stage breakdown;
+2. HTTP: gunicorn on loopback under wrk, ``POST /api/ask`` against ``GET /healthz``;
+3. scale: synthetic knowledge bases of 300 to 300,000 entries against rank-bm25;
+4. cold start: ``helpbot ask`` in a new process, and a gunicorn worker's boot to first answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def _percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    pick = lambda p: ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]  # noqa: E731
+    return {"p50_ms": round(pick(50), 4), "p99_ms": round(pick(99), 4), "n": len(ordered)}
+
+
+def _timed(function: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    function()
+    return (time.perf_counter() - started) * 1000
+
+
+def machine() -> dict[str, Any]:
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
+            "system": platform.platform(terse=True)}
+
+
+# -- 1. in-process ---------------------------------------------------------------------------
+
+
+def eval_questions(root: Path) -> list[str]:
+    questions = []
+    for path in sorted((root / "eval" / "cases").glob("*.jsonl")):
+        questions += [json.loads(line)["q"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return questions
+
+
+def bench_in_process(bot, questions: list[str], *, repeat: int = 3) -> dict[str, Any]:
+    """p50/p99 of Bot.ask, and the same questions timed stage by stage."""
+    for q in questions:  # warm: caches, lazily built arrays, branch predictors
+        bot.ask(q)
+    totals = [_timed(lambda q=q: bot.ask(q)) for _ in range(repeat) for q in questions]
+    retriever, fusion, analyzer = bot.retriever, bot.fusion, bot.analyzer
+    stages: dict[str, list[float]] = {k: [] for k in ("normalise", "bm25", "tfidf", "classifier", "candidates+fuzzy", "fusion")}
+    for q in questions:
+        started = time.perf_counter()
+        normalised = analyzer.normalise(q)
+        terms = analyzer.terms_of_normalised(normalised)
+        t1 = time.perf_counter()
+        retriever.bm25_question_.scores(terms)
+        retriever.bm25_all_.scores(terms)
+        t2 = time.perf_counter()
+        char_vector = retriever.char_.transform_one(normalised)
+        retriever.char_.similarities(normalised)
+        t3 = time.perf_counter()
+        if retriever.classifier_ is not None:
+            retriever.classifier_.scores(char_vector, retriever._word_vector(terms))
+        t4 = time.perf_counter()
+        candidates = retriever.candidates(q)  # everything above again, plus the fuzzy features
+        t5 = time.perf_counter()
+        fusion.confidence(fusion.scores(candidates.features))
+        t6 = time.perf_counter()
+        for name, value in zip(stages, (t1 - started, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+            stages[name].append(value * 1000)
+    return {"ask": _percentiles(totals), "stages": {k: _percentiles(v) for k, v in stages.items()},
+            "note": "candidates+fuzzy re-runs the earlier stages and adds fuzzy matching and features"}
+
+
+# -- 3. scale ----------------------------------------------------------------------------------
+
+
+def synthetic_entries(n: int, vocabulary_source: list, *, questions_per_entry: int = 3, seed: int = 7):
+    """n entries whose words are drawn from the real entries' questions and answers."""
+    from helpbot.models import Entry
+
+    rng = random.Random(seed)
+    question_words = [w for e in vocabulary_source for q in e.questions for w in re.findall(r"[a-z0-9']+", q.lower())]
+    answer_words = [w for e in vocabulary_source for w in re.findall(r"[a-z0-9']+", e.answer.lower())]
+    # Salt with synthetic rare words so that the vocabulary grows with the base, as in a real one.
+    rare = [f"item{i}" for i in range(max(1000, n // 3))]
+
+    def sentence(words: list[str], low: int, high: int) -> str:
+        chosen = rng.choices(words, k=rng.randint(low, high))
+        chosen[rng.randrange(len(chosen))] = rng.choice(rare)
+        return " ".join(chosen)
+
+    return [
+        Entry(id=f"synthetic-{i}", title=sentence(question_words, 4, 9), category="synthetic", audience="both",
+              questions=tuple(sentence(question_words, 3, 10) for _ in range(questions_per_entry)),
+              answer=sentence(answer_words, 15, 40), source_lines=((1, 1),))
+        for i in range(n)
+    ]
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_scale_one(n: int, *, queries: int = 200, reference: bool = True) -> dict[str, Any]:
+    """One size, in this process (run it in a fresh process so memory is its own)."""
+    from helpbot.bm25 import BM25
+    from helpbot.bot import Bot
+    from helpbot.intents import IntentSet
+    from helpbot.knowledge import load_knowledge
+    from helpbot.paths import data_dir
+    from helpbot.text import EMPTY_SYNONYMS
+
+    real = load_knowledge(data_dir("knowledge"))
+    entries = synthetic_entries(n, real)
+    rng = random.Random(11)
+    asked = [rng.choice(rng.choice(entries).questions) for _ in range(queries)]
+    before = _rss_mb()
+    started = time.perf_counter()
+    bot = Bot(entries, IntentSet((), (), EMPTY_SYNONYMS))
+    build_s = time.perf_counter() - started
+    rss = _rss_mb()
+    for q in asked[:20]:
+        bot.ask(q)
+    ask = _percentiles([_timed(lambda q=q: bot.ask(q)) for q in asked])
+    result: dict[str, Any] = {"entries": n, "build_s": round(build_s, 2), "rss_mb": round(rss, 1),
+                              "rss_index_mb": round(rss - before, 1), "ask": ask}
+    if reference:
+        from rank_bm25 import BM25Okapi
+
+        corpus = [bot.analyzer.terms(" ".join((e.title, *e.questions))) for e in entries]
+        reference_index = BM25Okapi(corpus)
+        ours = BM25(idf="okapi").fit(corpus)
+        query_terms = [bot.analyzer.terms(q) for q in asked[:50]]
+        reference_ms = [_timed(lambda t=t: reference_index.get_scores(t)) for t in query_terms[:20]]
+        ours_ms = [_timed(lambda t=t: ours.scores(t)) for t in query_terms]
+        difference = max(float(np.max(np.abs(ours.scores(t) - reference_index.get_scores(t)))) for t in query_terms[:20])
+        result["reference"] = {
+            "rank_bm25_get_scores": _percentiles(reference_ms),
+            "our_bm25_scores": _percentiles(ours_ms),
+            "max_abs_score_difference": difference,
+            "ratio_reference_to_our_ask_p50": round(statistics.median(reference_ms) / ask["p50_ms"], 1),
+        }
+    return result
+
+
+def bench_scale(sizes: list[int], *, queries: int = 200) -> list[dict[str, Any]]:
+    rows = []
+    for n in sizes:
+        output = subprocess.run(
+            [sys.executable, "-m", "helpbot.benchsuite", "scale-one", str(n), str(queries)],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        rows.append(json.loads(output.strip().splitlines()[-1]))
+    return rows
+
+
+# -- 2. HTTP and 4. cold start -----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("HELPBOT_RATE_LIMIT", "0")  # the benchmark measures throughput, not the limiter
+    env.setdefault("HELPBOT_DB_PATH", str(Path(tempfile.mkdtemp()) / "bench.sqlite3"))
+    return env
+
+
+def start_gunicorn(workers: int = 2) -> tuple[subprocess.Popen, str, float]:
+    """Start the production command; return the process, its URL and the seconds to first answer."""
+    port = _free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         "helpbot.web:create_app()"],
+        env=_server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    body = json.dumps({"question": "how long does a wire transfer take"}).encode()
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            request = urllib.request.Request(f"{url}/api/ask", data=body, headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                if response.status == 200:
+                    return process, url, time.perf_counter() - started
+        except OSError:
+            time.sleep(0.05)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer within 120 s")
+
+
+def _wrk(url: str, path: str, *, seconds: int, connections: int, script: Path | None = None) -> dict[str, Any]:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "5s"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url + path], check=True, capture_output=True, text=True).stdout
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def latency(label: str) -> float:
+        value, suffix = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return round(float(value) * unit[suffix], 3)
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": latency("50%"), "p99_ms": latency("99%"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1).strip() if socket_errors else "none",
+    }
+
+
+ASK_LUA = """
+local questions = {QUESTIONS}
+local i = 0
+request = function()
+  i = i + 1
+  local body = '{"question": "' .. questions[(i % #questions) + 1] .. '"}'
+  return wrk.format("POST", "/api/ask", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def bench_http(questions: list[str], *, seconds: int = 15, connections: int = 32, workers: int = 2) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed (Debian package wrk)"}
+    safe = [q.replace("\\", " ").replace('"', " ").replace("'", " ") for q in questions[:200]]
+    script = Path(tempfile.mkdtemp()) / "ask.lua"
+    script.write_text(ASK_LUA.replace("{QUESTIONS}", "{" + ", ".join(json.dumps(q) for q in safe) + "}"))
+    process, url, boot_s = start_gunicorn(workers)
+    try:
+        ask = _wrk(url, "/api/ask", seconds=seconds, connections=connections, script=script)
+        health = _wrk(url, "/healthz", seconds=seconds, connections=connections)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return {"connections": connections, "seconds": seconds, "workers": workers, "ask": ask, "healthz": health,
+            "ask_to_healthz_ratio": round(ask["requests_per_s"] / health["requests_per_s"], 3),
+            "boot_to_first_answer_s": round(boot_s, 2)}
+
+
+def bench_cold_start(*, runs: int = 5) -> dict[str, Any]:
+    helpbot = [sys.executable, "-m", "helpbot.cli", "ask", "how long does a wire transfer take"]
+    subprocess.run(helpbot, check=True, capture_output=True)  # fills the index cache
+    walls = [_timed(lambda: subprocess.run(helpbot, check=True, capture_output=True)) / 1000 for _ in range(runs)]
+    with tempfile.TemporaryDirectory() as empty_cache:
+        env = {**os.environ, "HELPBOT_CACHE_DIR": empty_cache}
+        rebuild = _timed(lambda: subprocess.run(helpbot, check=True, capture_output=True, env=env)) / 1000
+    process, _, boot_s = start_gunicorn(workers=1)
+    process.terminate()
+    process.wait(timeout=30)
+    return {"helpbot_ask_wall_s": {"median": round(statistics.median(walls), 3), "max": round(max(walls), 3)},
+            "helpbot_ask_uncached_wall_s": round(rebuild, 2),
+            "gunicorn_worker_boot_to_first_answer_s": round(boot_s, 2)}
+
+
+def run_suite(*, quick: bool, root: Path) -> dict[str, Any]:
+    from helpbot.bot import Bot
+
+    questions = eval_questions(root)
+    bot = Bot.load()
+    result: dict[str, Any] = {"machine": machine(), "quick": quick}
+    result["in_process"] = bench_in_process(bot, questions[:60] if quick else questions, repeat=1 if quick else 3)
+    result["scale"] = bench_scale([300] if quick else [300, 3000, 30000, 300000], queries=30 if quick else 200)
+    result["cold_start"] = bench_cold_start(runs=1 if quick else 5)
+    result["http"] = bench_http(questions, seconds=2 if quick else 15, connections=8 if quick else 32)
+    return result
+
+
+if __name__ == "__main__" and len(sys.argv) >= 3 and sys.argv[1] == "scale-one":
+    print(json.dumps(bench_scale_one(int(sys.argv[2]), queries=int(sys.argv[3]) if len(sys.argv) > 3 else 200)))
