@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import re
 import uuid
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from helpbot.text import Analyzer
 
 OUT_OF_SCOPE = "intent:out-of-scope"
 CLASSIFIER_MAX_DOCS = 1000  # one-vs-rest costs docs x examples to fit and docs x features to keep
+FULL_CHAR_MAX_TEXTS = 100_000  # stored questions; see HybridRetriever
 LIVECHAT_OFFER = 'If you\'d rather talk to a person, type "agent" to reach a LiveChat agent.'
 MAX_QUESTION_CHARS = 2000
 _ORDINALS = {
@@ -65,14 +68,29 @@ def build_index(entries: list[Entry], intent_set: IntentSet) -> Index:
     analyzer = Analyzer(intent_set.synonyms)
     # The retrievers that train the fusion must compute the same features as the one that
     # serves: when the base is too large for the classifier, theirs is switched off too.
+    # Likewise the character index, switched off above FULL_CHAR_MAX_TEXTS stored questions.
     classifier_max_docs = CLASSIFIER_MAX_DOCS if len(docs) <= CLASSIFIER_MAX_DOCS else 0
+    n_texts = sum(1 + len(d.questions) for d in docs)
+    full_char_max_texts = FULL_CHAR_MAX_TEXTS if n_texts <= FULL_CHAR_MAX_TEXTS else 0
 
     def new_retriever() -> HybridRetriever:
-        return HybridRetriever(analyzer, classifier_max_docs=classifier_max_docs)
+        return HybridRetriever(analyzer, classifier_max_docs=classifier_max_docs,
+                               full_char_max_texts=full_char_max_texts)
 
     retriever = new_retriever().fit(docs)
     fusion = Fusion().fit(out_of_fold_examples(docs, (), new_retriever))
+    _return_freed_memory()
     return Index(docs, retriever, fusion)
+
+
+def _return_freed_memory() -> None:
+    """Building a large index leaves hundreds of MB of freed scratch space in the allocator's
+    arenas; hand it back to the operating system so a worker's resident size is what it uses."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 class Bot:

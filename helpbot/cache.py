@@ -2,8 +2,8 @@
 
 Building the indexes (and learning the fusion) takes seconds and needs scikit-learn; loading a
 cached build takes a few tens of milliseconds with numpy and scipy only. The key covers every
-knowledge and intents file's name and bytes plus the package version, so any change to the
-knowledge rebuilds automatically. The cache holds pickles written by helpbot itself, in the
+knowledge and intents file's name and bytes, the package version and the source of the modules
+that build the index, so any change to the knowledge or to that code rebuilds automatically. The cache holds pickles written by helpbot itself, in the
 user's cache folder (``HELPBOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/helpbot``, else
 ``~/.cache/helpbot``); a damaged or unreadable cache is ignored and rebuilt.
 """
@@ -32,8 +32,17 @@ def default_dir(environ: dict[str, str] | None = None) -> Path:
     return base / "helpbot"
 
 
+# The modules whose classes are pickled or whose code shapes the index: a change to any of them
+# (a new feature, a new field) must never meet an index built by the old code.
+INDEX_MODULES = ("bm25.py", "chargrams.py", "retrieval.py", "fusion.py", "text.py", "bot.py", "models.py",
+                 "intents.py", "knowledge.py")
+
+
 def fingerprint(files: Iterable[Path], *, extra: str = "") -> str:
     digest = hashlib.sha256(f"{FORMAT}|{extra}".encode())
+    package = Path(__file__).resolve().parent
+    for name in INDEX_MODULES:
+        digest.update((package / name).read_bytes())
     for path in sorted(Path(f) for f in files):
         digest.update(f"|{path.parent.name}/{path.name}|".encode())
         digest.update(path.read_bytes())

@@ -45,11 +45,13 @@ class CharTfidf:
             analyzer="char_wb", ngram_range=self.ngram_range, lowercase=False, sublinear_tf=self.sublinear_tf,
             dtype=np.float64,
         )
-        self.matrix_ = sparse.csr_matrix(vectorizer.fit_transform(texts))
+        # float32: similarities are features, not oracles; it halves the largest index.
+        self.matrix_ = sparse.csr_matrix(vectorizer.fit_transform(texts), dtype=np.float32)
         self.vocabulary_ = {gram: int(i) for gram, i in vectorizer.vocabulary_.items()}
         self.idf_ = np.asarray(vectorizer.idf_, dtype=np.float64)
         # Transposed once so that scoring a query is a sparse row selection and a dense product.
         self.matrix_t_ = sparse.csr_matrix(self.matrix_.T)
+        self.n_texts_ = self.matrix_.shape[0]
         return self
 
     def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -70,5 +72,9 @@ class CharTfidf:
         """Cosine similarity of the query to every fitted text."""
         cols, weights = self.transform_one(text)
         if not len(cols):
-            return np.zeros(self.matrix_.shape[0], dtype=np.float64)
-        return self.matrix_t_[cols].T @ weights
+            return np.zeros(self.n_texts_, dtype=np.float64)
+        return np.asarray(self.matrix_t_[cols].T @ weights, dtype=np.float64)
+
+    def drop_rows(self) -> None:
+        """Forget the texts x grams copy once nothing needs it (the classifier has been fit)."""
+        self.matrix_ = None

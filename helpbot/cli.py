@@ -147,6 +147,18 @@ def cmd_bench_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from helpbot.benchsuite import run_suite
+    from helpbot.paths import REPO_ROOT
+
+    result = run_suite(quick=args.quick, root=REPO_ROOT)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text)
+    return 0
+
+
 def _default_dataset_dir(name: str) -> Path:
     from helpbot.paths import REPO_ROOT
 
@@ -213,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", action="store_true", help="also measure TF-IDF + LinearSVC in the same run")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON")
     p.set_defaults(func=cmd_bench_run)
+
+    p = sub.add_parser("bench", help="the performance suite (docs/PERFORMANCE.md)")
+    p.add_argument("--quick", action="store_true", help="a short smoke run (seconds, not minutes)")
+    p.add_argument("--json", metavar="OUT", help="write the results as JSON")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("report", help="unanswered questions, helpful rates and hand-offs")
     p.add_argument("--db", metavar="PATH", help="database path (default: HELPBOT_DB_PATH)")

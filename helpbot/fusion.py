@@ -106,7 +106,7 @@ def out_of_fold_examples(
     make_retriever: Callable[[], HybridRetriever],
     *,
     folds: int = 3,
-    max_queries: int = 6000,
+    max_queries: int = 4000,
     max_docs: int = 4000,
     seed: int = 0,
 ) -> list[Example]:

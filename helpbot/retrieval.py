@@ -5,8 +5,8 @@ examples alike); ``candidates(query)`` returns the best candidates with one row 
 each, which :mod:`helpbot.fusion` turns into a ranking and a calibrated confidence.
 
 Cost per query: two sparse column sums (BM25 over single questions and over whole entries), one
-sparse row selection (character n-grams), then fuzzy matching only over the candidates' own
-questions, never over the whole base.
+sparse row selection (character n-grams; on a very large base only over the best BM25 docs),
+then fuzzy matching only over the candidates' own questions, never over the whole base.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from helpbot.bm25 import BM25
@@ -59,6 +59,8 @@ class HybridRetriever:
         b: float = 0.75,
         n_candidates: int = 12,
         classifier_max_docs: int = 1000,
+        full_char_max_texts: int = 100_000,
+        shortlist: int = 64,
     ) -> None:
         self.analyzer = analyzer
         self.k1 = k1
@@ -67,6 +69,13 @@ class HybridRetriever:
         # A linear classifier over all docs costs docs x features of memory; above this many
         # docs (a very large help center) it is skipped and its features read zero.
         self.classifier_max_docs = classifier_max_docs
+        # Up to this many stored questions every query gets TF-IDF character similarities to all
+        # of them (misspellings that share no word still find their entry). Beyond it no
+        # character index is kept (it would be the largest part of memory and build time): the
+        # questions of the ``shortlist`` best BM25 docs are compared character by character
+        # with rapidfuzz instead, so the cost stays flat with size.
+        self.full_char_max_texts = full_char_max_texts
+        self.shortlist = shortlist
 
     def fit(self, docs: Sequence[Doc]) -> HybridRetriever:
         if not docs:
@@ -92,15 +101,35 @@ class HybridRetriever:
         self.bm25_question_ = BM25(k1=self.k1, b=self.b).fit(question_terms)
         self.bm25_all_ = BM25(k1=self.k1, b=self.b).fit(all_terms)
         self.bm25_body_ = BM25(k1=self.k1, b=self.b).fit(body_terms)
-        self.char_ = CharTfidf().fit(question_texts)
-        self.term_sets_ = [frozenset(a) | frozenset(b) for a, b in zip(all_terms, body_terms)]
-        idf = self.bm25_all_.idf_
-        self.term_idf_ = {t: float(idf[i]) for t, i in self.bm25_all_.vocabulary_.items()}
-        self.max_idf_ = float(idf.max()) if len(idf) else 1.0
+        self.full_char_ = len(question_texts) <= self.full_char_max_texts
+        self.char_ = CharTfidf().fit(question_texts) if self.full_char_ else None
+        self._fit_term_matrix(all_terms, body_terms)
         self.classifier_ = None
-        if 2 <= len(docs) <= self.classifier_max_docs:
+        if self.char_ is not None and 2 <= len(docs) <= self.classifier_max_docs:
             self.classifier_ = LinearClassifier().fit(self.char_.matrix_, self._word_matrix(question_terms), owner)
+        if self.char_ is not None:
+            self.char_.drop_rows()
         return self
+
+    def _fit_term_matrix(self, all_terms: list[list[str]], body_terms: list[list[str]]) -> None:
+        """Which terms each doc holds anywhere (a sparse 0/1 docs x terms matrix) and their IDF,
+        for the coverage features; far smaller than a Python set per doc."""
+        vocabulary = dict(self.bm25_all_.vocabulary_)
+        rows: list[int] = []
+        cols: list[int] = []
+        for row, (a, b) in enumerate(zip(all_terms, body_terms)):
+            ids = {vocabulary.setdefault(t, len(vocabulary)) for t in (*a, *b)}
+            rows.extend([row] * len(ids))
+            cols.extend(ids)
+        shape = (len(all_terms), len(vocabulary))
+        self.doc_terms_ = sparse.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=shape)
+        self.doc_terms_.sort_indices()
+        idf = self.bm25_all_.idf_
+        self.max_idf_ = float(idf.max()) if len(idf) else 1.0
+        # Terms only in answers are rarer than any question term: give them the largest IDF.
+        self.term_idf_ = np.full(len(vocabulary), self.max_idf_)
+        self.term_idf_[: len(idf)] = idf
+        self.term_ids_ = vocabulary
 
     def _word_vector(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         cols, counts = self.bm25_question_.query_vector(terms)
@@ -120,17 +149,27 @@ class HybridRetriever:
         return sparse.csr_matrix((vals, (rows, cols)), shape=shape)
 
     def _per_doc_max(self, question_scores: np.ndarray) -> np.ndarray:
-        return np.maximum.reduceat(question_scores, self.starts_)
+        """Each doc's best question score. Most questions share no word with a query, so on a
+        large base scattering the few non-zero scores beats reducing over all of them."""
+        nonzero = np.flatnonzero(question_scores)
+        if len(nonzero) * 8 > len(question_scores):
+            return np.maximum.reduceat(question_scores, self.starts_)
+        best = np.zeros(len(self.starts_))
+        np.maximum.at(best, self.owner_[nonzero], question_scores[nonzero])
+        return best
 
     def candidates(self, query: str) -> Candidates:
         normalised = self.analyzer.normalise(query)
         query_terms = self.analyzer.terms_of_normalised(normalised)
         question_bm25 = self.bm25_question_.scores(query_terms)
-        question_char = self.char_.similarities(normalised)
         bm25_question = self._per_doc_max(question_bm25)
-        char_question = self._per_doc_max(question_char)
         bm25_all = self.bm25_all_.scores(query_terms)
         k = min(self.n_candidates, len(self.docs_))
+        if self.full_char_:
+            question_char = self.char_.similarities(normalised)
+            char_question = self._per_doc_max(question_char)
+        else:
+            question_char, char_question = self._shortlist_char(normalised, bm25_all + bm25_question)
         pool = np.union1d(_top(bm25_all + bm25_question, k), _top(char_question, k))
         if self.classifier_ is not None:
             classifier = self.classifier_.scores(self.char_.transform_one(normalised), self._word_vector(query_terms))
@@ -139,26 +178,28 @@ class HybridRetriever:
             classifier = np.zeros(len(self.docs_))
         bm25_body = self.bm25_body_.scores(query_terms)[pool]
 
-        unique_terms = set(query_terms)
-        known = [t for t in unique_terms if t in self.term_idf_]
-        query_known = len(known) / len(unique_terms) if unique_terms else 0.0
-        total_idf = sum(self.term_idf_.get(t, self.max_idf_) for t in unique_terms) or 1.0
+        query_ids = np.array(sorted({self.term_ids_.get(t, -1) for t in query_terms}), dtype=np.int64)
+        n_unique = len(set(query_terms))
+        known = query_ids[query_ids >= 0]
+        query_known = len(known) / n_unique if n_unique else 0.0
+        total_idf = float(self.term_idf_[known].sum() + self.max_idf_ * (n_unique - len(known))) or 1.0
 
         rank_bm25 = _ranks(bm25_all[pool] + bm25_question[pool])
         rank_char = _ranks(char_question[pool])
         rank_classifier = _ranks(classifier[pool])
+        indptr, indices = self.doc_terms_.indptr, self.doc_terms_.indices
         rows = np.zeros((len(pool), len(FEATURES)), dtype=np.float64)
         for row, doc_index in enumerate(pool):
             wratio, token_set = self._fuzzy(normalised, int(doc_index), question_bm25, question_char)
-            terms = self.term_sets_[doc_index]
-            matched = [t for t in unique_terms if t in terms]
+            held = indices[indptr[doc_index] : indptr[doc_index + 1]]
+            matched = known[np.isin(known, held, assume_unique=True)]
             rows[row] = (
                 bm25_question[doc_index], 0.0, bm25_all[doc_index], 0.0, bm25_body[row], 0.0,
                 char_question[doc_index], 0.0, wratio, token_set,
-                len(matched) / len(unique_terms) if unique_terms else 0.0,
-                sum(self.term_idf_.get(t, self.max_idf_) for t in matched) / total_idf,
+                len(matched) / n_unique if n_unique else 0.0,
+                float(self.term_idf_[matched].sum()) / total_idf,
                 1.0 / (1.0 + rank_bm25[row]), 1.0 / (1.0 + rank_char[row]),
-                query_known, np.log1p(len(unique_terms)),
+                query_known, np.log1p(n_unique),
                 classifier[doc_index], 0.0, 1.0 / (1.0 + rank_classifier[row]),
             )
         for col in (0, 2, 4):
@@ -168,6 +209,20 @@ class HybridRetriever:
         rows[:, 7] = rows[:, 6] - rows[:, 6].max()
         rows[:, 17] = rows[:, 16] - rows[:, 16].max()
         return Candidates(pool, rows, normalised)
+
+    def _shortlist_char(self, normalised: str, word_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Character similarities for the questions of the best BM25 docs only (large bases)."""
+        shortlist = np.sort(_top(word_scores, min(self.shortlist, len(self.docs_))))
+        ranges = [self._question_range(int(d)) for d in shortlist]
+        rows = np.concatenate([np.arange(a, b) for a, b in ranges])
+        texts = [self.question_texts_[i] for i in rows]
+        similarities = process.cdist([normalised], texts, scorer=fuzz.ratio, dtype=np.float32)[0] / 100.0
+        question_char = np.zeros(len(self.question_texts_))
+        question_char[rows] = similarities
+        offsets = np.cumsum([0] + [b - a for a, b in ranges[:-1]])
+        char_question = np.zeros(len(self.docs_))
+        char_question[shortlist] = np.maximum.reduceat(similarities, offsets)
+        return question_char, char_question
 
     def _question_range(self, doc_index: int) -> tuple[int, int]:
         start = int(self.starts_[doc_index])
@@ -195,6 +250,8 @@ class HybridRetriever:
             terms = self.analyzer.terms_of_normalised(normalised)
             return self.bm25_all_.scores(terms) + self._per_doc_max(self.bm25_question_.scores(terms))
         if method == "tfidf":
+            if self.char_ is None:
+                raise ValueError("No character TF-IDF index on a base this large (see full_char_max_texts).")
             return self._per_doc_max(self.char_.similarities(normalised))
         if method == "fuzzy":
             best = np.zeros(len(self.docs_))

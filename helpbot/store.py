@@ -10,7 +10,10 @@ password-looking tokens; a message that went to the password checker is never st
 all ("[password check]" is stored in its place).
 
 Failures: every method raises :class:`StoreError` (and only that) when the database is
-locked, read-only or missing, so callers decide: answering goes on, feedback says 503.
+locked, read-only, full or missing, so callers decide: answering goes on, feedback says 503.
+A write either commits before the method returns or raises: a caller that acknowledges only
+after a method returned never acknowledges a row that is not in the file. A database file
+deleted while the app runs is made again (tables included) by the next call.
 """
 
 from __future__ import annotations
@@ -20,17 +23,18 @@ import re
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, process, utils
 
 from helpbot.errors import HelpbotError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PASSWORD_PLACEHOLDER = "[password check]"
 REDACTED = "[redacted]"
@@ -70,13 +74,23 @@ def _secret_looking(token: str) -> bool:
     return has_letter and has_digit and not _HARMLESS.fullmatch(core)
 
 
+def storable(text: str) -> str:
+    """``text`` as valid UTF-8: an unpaired surrogate (JSON allows "\\ud800") becomes U+FFFD,
+    which SQLite can store; nothing else changes."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def clean_text(text: str | None, *, tool: str | None = None) -> str | None:
     """The text safe to store: none for a password check, password-looking tokens blanked."""
     if text is None:
         return None
     if tool == "password_check":
         return PASSWORD_PLACEHOLDER
-    text = _PASSWORD_PHRASE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, str(text))
+    text = _PASSWORD_PHRASE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, storable(str(text)))
     tokens = re.split(r"(\s+)", text)
     cleaned = "".join(REDACTED if _secret_looking(t) and REDACTED not in t else t for t in tokens)
     return cleaned[:MAX_TEXT_CHARS]
@@ -132,12 +146,16 @@ class SqliteStore(Store):
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
 
+    def _open(self) -> sqlite3.Connection:
+        """One new connection (tests override this to simulate a read-only or full disk)."""
+        return sqlite3.connect(self.path, timeout=self.timeout)
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """A connection in a transaction (committed on success); sqlite errors -> StoreError."""
         try:
             self._ensure_schema()
-            with closing(sqlite3.connect(self.path, timeout=self.timeout)) as conn:
+            with closing(self._open()) as conn:
                 conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
                 with conn:
                     yield conn
@@ -147,6 +165,22 @@ class SqliteStore(Store):
             raise StoreError(f"database {self.path} unavailable: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"database {self.path} unavailable: {exc.strerror or exc}") from exc
+        except UnicodeError as exc:  # text that is not UTF-8 (storable() should have caught it)
+            raise StoreError(f"database {self.path}: text not storable ({type(exc).__name__})") from exc
+
+    def _run(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        """``action(conn)`` in one transaction, committed before returning. When the tables
+        are gone (the file was deleted or replaced under us) they are made again and the
+        action is run once more, so a deleted database costs no write."""
+        try:
+            with self._connect() as conn:
+                return action(conn)
+        except StoreError as exc:
+            if "no such table" not in str(exc):
+                raise
+            log.warning("%s: tables missing (file deleted or replaced?); making them again", self.path)
+            with self._connect() as conn:
+                return action(conn)
 
     def _ensure_schema(self) -> None:
         if self._ready:
@@ -155,7 +189,7 @@ class SqliteStore(Store):
             if self._ready:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=self.timeout)) as conn:
+            with closing(self._open()) as conn:
                 # WAL lets readers (the report) run while workers write; it is kept in the file.
                 conn.execute("PRAGMA journal_mode = WAL")
                 with conn:
@@ -163,31 +197,33 @@ class SqliteStore(Store):
                         conn.execute(statement)
             self._ready = True
 
+    def _insert(self, sql: str, values: tuple[Any, ...]) -> None:
+        self._run(lambda conn: conn.execute(sql, values))
+
     def record_feedback(self, session_id: str, entry_id: str, helpful: bool, comment: str | None = None) -> None:
-        with self._connect() as conn:
-            conn.execute(
-                "INSERT INTO feedback (created_at, session_id, entry_id, helpful, comment) VALUES (?, ?, ?, ?, ?)",
-                (_now(), session_id, entry_id, int(bool(helpful)), clean_text(comment)),
-            )
+        self._insert(
+            "INSERT INTO feedback (created_at, session_id, entry_id, helpful, comment) VALUES (?, ?, ?, ?, ?)",
+            (_now(), storable(session_id), storable(entry_id), int(bool(helpful)), clean_text(comment)),
+        )
 
     def record_handoff(self, session_id: str, question: str | None = None) -> None:
-        with self._connect() as conn:
-            conn.execute(
-                "INSERT INTO handoffs (created_at, session_id, question) VALUES (?, ?, ?)",
-                (_now(), session_id, clean_text(question)),
-            )
+        self._insert(
+            "INSERT INTO handoffs (created_at, session_id, question) VALUES (?, ?, ?)",
+            (_now(), storable(session_id), clean_text(question)),
+        )
 
     def record_gap(self, question: str, kind: str, confidence: float, *, entry_id: str | None = None,
                    session_id: str | None = None, tool: str | None = None) -> None:
-        with self._connect() as conn:
-            conn.execute(
-                "INSERT INTO gaps (created_at, session_id, question, kind, confidence, entry_id) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (_now(), session_id, clean_text(question, tool=tool) or "", kind, float(confidence), entry_id),
-            )
+        self._insert(
+            "INSERT INTO gaps (created_at, session_id, question, kind, confidence, entry_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (_now(), None if session_id is None else storable(session_id),
+             clean_text(question, tool=tool) or "", kind, float(confidence),
+             None if entry_id is None else storable(entry_id)),
+        )
 
     def report(self, limit: int = 10) -> dict[str, Any]:
-        with self._connect() as conn:
+        def read(conn: sqlite3.Connection) -> tuple[list[Any], int, list[Any], int]:
             gap_rows = conn.execute(
                 "SELECT question, COUNT(*), MAX(created_at) FROM gaps GROUP BY question "
                 "ORDER BY COUNT(*) DESC, MAX(created_at) DESC LIMIT ?", (MAX_GROUPED_QUESTIONS,)
@@ -197,6 +233,9 @@ class SqliteStore(Store):
                 "SELECT entry_id, SUM(helpful), COUNT(*) FROM feedback GROUP BY entry_id"
             ).fetchall()
             handoffs = conn.execute("SELECT COUNT(*) FROM handoffs").fetchone()[0]
+            return gap_rows, gaps_total, vote_rows, handoffs
+
+        gap_rows, gaps_total, vote_rows, handoffs = self._run(read)
         entries = [
             {"entry_id": entry_id, "helpful": int(yes), "not_helpful": int(total - yes), "total": int(total),
              "helpful_rate": round(yes / total, 4)}

@@ -21,7 +21,8 @@ def test_query_vector_equals_scikit_learn(query):
     got = np.zeros_like(expected)
     got[cols] = weights
     np.testing.assert_allclose(got, expected, atol=1e-12)
-    np.testing.assert_allclose(ours.similarities(query), reference.transform(TEXTS) @ expected, atol=1e-12)
+    # the stored matrix is float32: similarities agree to float32 precision
+    np.testing.assert_allclose(ours.similarities(query), reference.transform(TEXTS) @ expected, atol=1e-6)
 
 
 def test_a_misspelling_still_finds_its_text():

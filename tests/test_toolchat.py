@@ -114,3 +114,24 @@ def test_a_tool_input_error_is_said_politely(bot):
     reply = bot.ask("I paid by e-checking in GBP on 2026-11-02, when will it arrive?")
     assert reply.kind == "tool" and reply.result is None
     assert "USD" in reply.text and "EUR" in reply.text
+
+
+def test_fee_estimate_asks_for_the_amount_then_runs(bot):
+    session = "fee"
+    prompt = bot.ask("calculate the service charge for my order", session_id=session)
+    assert prompt.kind == "tool" and prompt.tool == "fee_estimate" and prompt.result is None
+    assert "amount" in prompt.text.lower()
+    done = bot.ask("$3,000", session_id=session)
+    assert done.kind == "tool" and done.result["service_charge"] == 30.0
+
+
+@pytest.mark.parametrize(
+    ("amount", "charge", "onetouch"),
+    [("4,999.99", 50.0, False), ("5,000", 0.0, True), ("5,000.01", 0.0, True)],
+)
+def test_fee_boundary_through_the_chat(bot, amount, charge, onetouch):
+    reply = bot.ask(f"what will my supplier pay on a ${amount} order?")
+    assert reply.kind == "tool"
+    assert reply.result["service_charge"] == charge and reply.result["onetouch_required"] is onetouch
+    if amount == "5,000":
+        assert "5,000" in reply.text  # the reply says how exactly US$5,000 is treated

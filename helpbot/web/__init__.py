@@ -4,6 +4,9 @@
 once per gunicorn worker) and the store, and wires the blueprints. Nothing happens at
 import time. Production: ``gunicorn -w 2 -b 127.0.0.1:8000 'helpbot.web:create_app()'``
 (see docs/WEB.md); local use: ``helpbot serve`` or :func:`serve`.
+
+The knowledge reloads without a restart on SIGHUP or ``POST /admin/reload`` (see
+:mod:`helpbot.web.reload`); views get the Bot through :func:`current_bot`, once per request.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, current_app, g
 
 from helpbot import config as settings
 from helpbot.paths import data_dir
@@ -22,6 +25,7 @@ from helpbot.store import SqliteStore, Store
 
 if TYPE_CHECKING:
     from helpbot.bot import Bot
+    from helpbot.web.reload import Reloader
     from helpbot.web.security import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -31,17 +35,20 @@ log = logging.getLogger(__name__)
 class Services:
     """What the views need, kept in ``app.extensions["helpbot"]`` (see :func:`services`)."""
 
-    bot: Bot
+    bot: Bot  # replaced whole by a reload; read it through current_bot()
     store: Store
     limiter: RateLimiter | None
+    reloader: Reloader | None = None
 
 
 def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
                store: Store | None = None) -> Flask:
     """Build the app. ``config`` overrides the HELPBOT_* environment (keys without the
     prefix, e.g. {"DB_PATH": ...}); pass an already built ``bot`` (tests) to skip loading
-    one, and a ``store`` to replace the SQLite one."""
+    one, and a ``store`` to replace the SQLite one. ``RELOAD_ON_SIGHUP`` (a config key, not
+    an environment variable; default: on unless ``TESTING``) installs the SIGHUP handler."""
     from helpbot.web import api, pages, security
+    from helpbot.web.reload import Reloader
 
     web = data_dir("web")
     app = Flask(__name__, static_folder=str(web / "static"), static_url_path="/static",
@@ -56,11 +63,16 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
         from helpbot.bot import Bot
 
         bot = Bot.load(knowledge_dir=app.config["KNOWLEDGE_DIR"], intents_dir=app.config["INTENTS_DIR"])
-    app.extensions["helpbot"] = Services(
+    state = Services(
         bot=bot,
         store=store if store is not None else SqliteStore(app.config["DB_PATH"]),
         limiter=security.RateLimiter.from_setting(app.config["RATE_LIMIT"]),
     )
+    state.reloader = Reloader(state, app.config,
+                              on_swap=lambda: app.extensions.pop("helpbot.source", None))
+    app.extensions["helpbot"] = state
+    if app.config.get("RELOAD_ON_SIGHUP", not app.testing):
+        state.reloader.install_signal_handler()
 
     security.init_app(app)
     api.init_app(app)
@@ -70,6 +82,15 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
 
 def services(app: Flask) -> Services:
     return app.extensions["helpbot"]
+
+
+def current_bot() -> Bot:
+    """The Bot this request uses. Read from the app once per request and kept, so a reload
+    that swaps the Bot meanwhile never mixes two knowledge bases in one answer."""
+    bot = g.get("helpbot_bot")
+    if bot is None:
+        bot = g.helpbot_bot = services(current_app).bot
+    return bot
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, config: Mapping[str, Any] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The JSON API (/api/*), /healthz and /admin/report, and the JSON error handlers.
+"""The JSON API (/api/*), /healthz, /admin/report and /admin/reload, and the JSON error handlers.
 
 Every error is ``{"error": {"code", "message"}}`` with a 4xx that says what to fix; a 500
 only comes from a real bug (logged with its traceback, never shown). The shapes are
@@ -18,12 +18,12 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from rapidfuzz import fuzz, process, utils
 from werkzeug.exceptions import HTTPException
 
-from helpbot.errors import ToolInputError
+from helpbot.errors import HelpbotError, ToolInputError
 from helpbot.paths import data_dir
 from helpbot.store import StoreError, clean_text, is_gap
 from helpbot.tools import TOOLS
-from helpbot.web import services
-from helpbot.web.openapi import openapi_document
+from helpbot.web import current_bot, services
+from helpbot.web.openapi import MAX_COMMENT_CHARS, openapi_document
 from helpbot.web.security import rate_limited, token_ok
 
 log = logging.getLogger(__name__)
@@ -33,14 +33,15 @@ ops = Blueprint("ops", __name__)
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-MAX_COMMENT_CHARS = 1000
 MAX_SEARCH_K = 50
 HANDOFF_MESSAGE = ("A LiveChat agent will join this chat shortly. You can keep typing your question "
                    "meanwhile; the agent will see it.")
 _STATUS_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited", 503: "unavailable",
+    413: "payload_too_large", 415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited",
+    503: "unavailable",
 }
+STORAGE_RETRY_AFTER = "30"
 
 
 class ApiError(Exception):
@@ -67,6 +68,32 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):  # 1e400: as bad as Infinity
+        raise ValueError("number out of range")
+    return value
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """Whether a parsed JSON value holds a string with an unpaired surrogate ("\\ud800"):
+    valid JSON, but not Unicode text; no store, log or tool should have to cope with it."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
 def json_object() -> dict[str, Any]:
     """The request body as a JSON object, or an ApiError saying what is wrong with it."""
     if not request.is_json:
@@ -80,14 +107,17 @@ def json_object() -> dict[str, Any]:
     if not raw.strip():
         raise ApiError(400, "invalid_json", "The request body is empty; send a JSON object such as {\"question\": \"...\"}.")
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        data = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         # exc.msg and the position only: the body itself may hold a password.
         raise ApiError(400, "invalid_json", f"The body is not valid JSON: {exc.msg} at line {exc.lineno} "
                                             f"column {exc.colno}.") from None
     except (ValueError, RecursionError):
         raise ApiError(400, "invalid_json", "The body is not valid JSON (UTF-8 text, no NaN or Infinity, "
-                                            "not nested too deeply).") from None
+                                            "numbers in range, not nested too deeply).") from None
+    if _has_lone_surrogate(data):
+        raise ApiError(400, "invalid_json", "The body holds a \\u escape of an unpaired surrogate "
+                                            "(such as \\ud800), which is not text; send UTF-8 text.")
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", f"The body must be a JSON object ({{...}}), not {_json_type(data)}.")
     return data
@@ -128,7 +158,7 @@ def session_field(data: dict[str, Any], *, required: bool) -> str | None:
 
 def query_int(name: str, default: int, low: int, high: int) -> int:
     text = request.args.get(name)
-    if text is None or text == "":
+    if text is None:
         return default
     if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
         raise ApiError(400, "invalid_parameter", f"The parameter '{name}' must be a whole number from {low} to {high}.")
@@ -149,7 +179,7 @@ def ask():
     if len(question) > limit:
         raise ApiError(400, "question_too_long", f"The question is {len(question)} characters long; "
                                                  f"the limit is {limit} characters.")
-    bot = services(current_app).bot
+    bot = current_bot()
     session_id = session_field(data, required=False) or bot.new_session_id()
     # A message typed after "type the password you'd like to check" is a password even when
     # the bot does not run the checker on it (several words): never store it.
@@ -178,6 +208,8 @@ def _record(reply: Any, question: str, session_id: str, awaiting_password: bool)
             store.record_handoff(session_id, clean_text(question, tool=tool))
     except StoreError as exc:
         log.warning("could not log the question (%s): %s", reply.kind, exc)
+    except Exception:  # a store bug must not cost the visitor the answer either
+        log.exception("could not log the question (%s): unexpected store error", reply.kind)
 
 
 @api.post("/feedback")
@@ -191,14 +223,23 @@ def feedback():
         raise ApiError(400, "comment_too_long", f"The comment is {len(comment)} characters long; "
                                                 f"the limit is {MAX_COMMENT_CHARS} characters.")
     _entry_or_404(entry_id)
+    # Write first, acknowledge after: the store returns only once the row is committed, so
+    # a 2xx always means the vote is in the database. Never a 2xx for feedback not saved.
     try:
         services(current_app).store.record_feedback(session_id, entry_id, helpful, comment)
-    except StoreError as exc:
-        log.error("feedback not saved: %s", exc)
-        # Never a 2xx for feedback that was not saved: the widget tells the visitor.
+    except Exception as exc:
+        _log_store_failure("feedback not saved", exc)
         raise ApiError(503, "storage_unavailable", "Your feedback could not be saved right now; "
-                                                   "please try again later.", headers={"Retry-After": "30"}) from None
+                                                   "please try again later.",
+                       headers={"Retry-After": STORAGE_RETRY_AFTER}) from None
     return jsonify({"saved": True}), 201
+
+
+def _log_store_failure(what: str, exc: Exception) -> None:
+    if isinstance(exc, StoreError):
+        log.error("%s: %s", what, exc)
+    else:  # not a failure the store foresaw: keep the traceback
+        log.exception("%s: unexpected store error", what)
 
 
 @api.post("/handoff")
@@ -211,17 +252,17 @@ def handoff():
     logged = True
     try:
         services(current_app).store.record_handoff(session_id, question)
-    except StoreError as exc:
+    except Exception as exc:
         # The visitor still gets the agent (LiveChat joins on the client side); only our log is lost.
         logged = False
-        log.error("hand-off not logged: %s", exc)
+        _log_store_failure("hand-off not logged", exc)
     return jsonify({"ok": True, "logged": logged, "message": HANDOFF_MESSAGE})
 
 
 # -- knowledge ------------------------------------------------------------------------------------
 
 def _entry_or_404(entry_id: str):
-    entry = services(current_app).bot.entries.get(entry_id)
+    entry = current_bot().entries.get(entry_id)
     if entry is None:
         raise ApiError(404, "unknown_entry", f"No entry with id {entry_id[:80]!r}; "
                                              "GET /api/entries lists the ids.")
@@ -238,7 +279,7 @@ def search():
         raise ApiError(400, "query_too_long", f"The query is {len(query)} characters long; the limit is {limit}.")
     k = query_int("k", 5, 1, MAX_SEARCH_K)
     category = request.args.get("category") or None
-    bot = services(current_app).bot
+    bot = current_bot()
     if category is None:
         hits = [{**h.to_dict(), "category": bot.entries[h.entry_id].category} for h in bot.search(query, k=k)]
     else:
@@ -267,7 +308,7 @@ def _search_in_category(bot: Any, query: str, category: str, k: int) -> list[dic
 @api.get("/entries")
 def entries():
     category = request.args.get("category") or None
-    all_entries = services(current_app).bot.entries.values()
+    all_entries = current_bot().entries.values()
     categories: dict[str, int] = {}
     for entry in all_entries:
         categories[entry.category] = categories.get(entry.category, 0) + 1
@@ -282,7 +323,7 @@ def entries():
 @api.get("/entries/<entry_id>")
 def entry(entry_id: str):
     found = _entry_or_404(entry_id)
-    known = services(current_app).bot.entries
+    known = current_bot().entries
     return jsonify({
         **found.to_dict(),
         "related_entries": [{"entry_id": r, "title": known[r].title} for r in found.related if r in known],
@@ -348,16 +389,16 @@ def _check_parameters(name: str, function, params: dict[str, Any]) -> None:
 
 @api.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(max_question_chars=current_app.config["MAX_QUESTION_CHARS"]))
 
 
 @ops.get("/healthz")
 def healthz():
-    return jsonify({"status": "ok", "entries": len(services(current_app).bot.entries)})
+    return jsonify({"status": "ok", "entries": len(current_bot().entries)})
 
 
-@admin.get("/report")
-def report():
+def _require_admin() -> None:
+    """404 when the admin endpoints are off, 401 without a token, 403 with a wrong one."""
     token = current_app.config["ADMIN_TOKEN"]
     if not token:
         raise ApiError(404, "not_found", "The admin endpoints are off (HELPBOT_ADMIN_TOKEN is not set).")
@@ -366,16 +407,44 @@ def report():
         raise ApiError(401, "unauthorized", "Send the admin token as Authorization: Bearer <token>.",
                        headers={"WWW-Authenticate": 'Bearer realm="helpbot admin"'})
     if not token_ok(token, header):
+        log.warning("admin request with a wrong token from %s", request.remote_addr)
         raise ApiError(403, "forbidden", "The admin token is wrong.")
+
+
+@admin.get("/report")
+@rate_limited
+def report():
+    _require_admin()
     limit = query_int("limit", 10, 1, 100)
     try:
         data = services(current_app).store.report(limit=limit)
-    except StoreError as exc:
-        log.error("report failed: %s", exc)
-        raise ApiError(503, "storage_unavailable", "The report store cannot be read right now.") from None
+    except Exception as exc:
+        _log_store_failure("report failed", exc)
+        raise ApiError(503, "storage_unavailable", "The report store cannot be read right now.",
+                       headers={"Retry-After": STORAGE_RETRY_AFTER}) from None
     if _wants_html():
         return render_template("report.html", report=data)
     return jsonify(data)
+
+
+@admin.post("/reload")
+@rate_limited
+def reload_knowledge():
+    """Rebuild the Bot from the knowledge folders and swap it in (see helpbot.web.reload)."""
+    _require_admin()
+    reloader = services(current_app).reloader
+    try:
+        result = reloader.reload()
+    except (HelpbotError, OSError) as exc:
+        # KnowledgeError names the file and line; the old knowledge keeps serving.
+        log.error("knowledge reload refused, still serving the previous knowledge: %s", exc)
+        raise ApiError(422, "invalid_knowledge", f"{exc} (the previous knowledge is still serving)") from None
+    signalled = 0
+    if str(request.environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn"):
+        signalled = reloader.signal_siblings()  # the other workers reload in place too
+    return jsonify({"reloaded": True, "entries": result.entries, "seconds": round(result.seconds, 3),
+                    "generation": result.generation, "sessions_kept": result.sessions_kept,
+                    "workers_signalled": signalled})
 
 
 def _wants_html() -> bool:

@@ -39,15 +39,27 @@ STRS = {"type": "array", "items": STR}
 DATE = {"type": "string", "format": "date"}
 SESSION = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
            "description": "Keeps a conversation: send back the session_id of the last reply."}
+# Optional request fields may be sent as null, which means the same as leaving them out.
+OPTIONAL_SESSION = {**SESSION, "type": ["string", "null"]}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+# Money: a JSON number, or text such as "3,000.50" (the tool reads it; 0 < amount <= 1e12).
+AMOUNT = {"type": ["number", "string"], "exclusiveMinimum": 0, "maximum": 1_000_000_000_000}
+HOLIDAYS = {"type": ["string", "array", "object", "null"],
+            "description": "A country code such as HK, a list of ISO dates (or an object whose keys are "
+                           "dates), or null for none."}
+DEFAULT_MAX_QUESTION_CHARS = 500
+MAX_COMMENT_CHARS = 1000
 
 
-def _schemas() -> dict[str, Any]:
+def _schemas(max_question_chars: int) -> dict[str, Any]:
     suggestion = obj({"entry_id": STR, "title": STR})
     return {
         "Error": obj({"error": obj({"code": {**STR, "description": "Stable machine-readable code."},
                                     "message": {**STR, "description": "What went wrong and how to fix it."}})}),
-        "AskRequest": obj({"question": {**STR, "description": "1 to HELPBOT_MAX_QUESTION_CHARS (500) characters."},
-                           "session_id": SESSION}, ["question"], closed=False),
+        "AskRequest": obj({"question": {**STR, "minLength": 1, "maxLength": max_question_chars, "pattern": r"\S",
+                                        "description": f"1 to HELPBOT_MAX_QUESTION_CHARS ({max_question_chars}) "
+                                                       "characters, not only spaces."},
+                           "session_id": OPTIONAL_SESSION}, ["question"], closed=False),
         "Suggestion": suggestion,
         "Reply": obj({
             "kind": {"enum": list(REPLY_KINDS)},
@@ -81,10 +93,12 @@ def _schemas() -> dict[str, Any]:
             "source_text": {"type": "array", "items": obj({"start": INT, "end": INT, "text": STR})},
         }),
         "FeedbackRequest": obj({"session_id": SESSION, "entry_id": STR, "helpful": BOOL,
-                                "comment": {**STR, "maxLength": 1000}},
+                                "comment": {"type": ["string", "null"], "maxLength": MAX_COMMENT_CHARS}},
                                ["session_id", "entry_id", "helpful"], closed=False),
         "FeedbackSaved": obj({"saved": {"const": True}}),
-        "HandoffRequest": obj({"session_id": SESSION, "question": {**STR, "description": "The visitor's last question."}},
+        "HandoffRequest": obj({"session_id": SESSION, "question": {
+            "type": ["string", "null"],
+            "description": "The visitor's last question (context only: cut to HELPBOT_MAX_QUESTION_CHARS)."}},
                               ["session_id"], closed=False),
         "HandoffResult": obj({
             "ok": {"const": True},
@@ -92,6 +106,14 @@ def _schemas() -> dict[str, Any]:
             "message": STR,
         }),
         "Health": obj({"status": {"const": "ok"}, "entries": INT}),
+        "ReloadResult": obj({
+            "reloaded": {"const": True},
+            "entries": {**INT, "description": "Entries in the knowledge now serving."},
+            "seconds": {**NUM, "description": "How long the rebuild took."},
+            "generation": {**INT, "description": "Reloads of this worker so far."},
+            "sessions_kept": {**BOOL, "description": "False when an entry was removed: conversations restart."},
+            "workers_signalled": {**INT, "description": "Other gunicorn workers sent SIGHUP to reload too."},
+        }),
         "Report": obj({
             "unanswered": {"type": "array", "items": obj({"question": STR, "count": INT, "examples": STRS,
                                                           "last_seen": STR})},
@@ -103,17 +125,23 @@ def _schemas() -> dict[str, Any]:
         "PasswordCheckRequest": obj({"password": STR}),
         "PasswordCheckResult": obj({"valid": BOOL, "problems": STRS, "types": STRS, "warnings": STRS,
                                     "messages": STRS, "rule": STR}, closed=False),
-        "FeeEstimateRequest": obj({
-            "kind": {"enum": ["trade_assurance", "pay_later", "payment_method"], "default": "trade_assurance"},
-            "order_amount": {"type": ["number", "string"], "description": "trade_assurance: the order in USD."},
-            "logistics": {"enum": ["ecokara", "third_party"], "default": "ecokara"},
-            "principal": {"type": ["number", "string"], "description": "pay_later: the loan amount."},
-            "months": {"type": ["integer", "string"], "default": 6},
-            "method": {**STR, "description": "payment_method: e.g. western_union, domestic_wire, tt."},
-            "amount": {"type": ["number", "string"]},
-            "currency": {**STR, "default": "USD"},
-            "buyer_country": {**STR, "description": "ISO 3166 two-letter code."},
-        }, []),
+        # The three kinds take different parameters; "amount" may stand for order_amount
+        # (trade_assurance) or principal (pay_later), not both.
+        "FeeEstimateRequest": {"oneOf": [
+            {**obj({"kind": {"enum": ["trade_assurance", None], "default": "trade_assurance"},
+                    "order_amount": {**AMOUNT, "description": "The order in USD."}, "amount": AMOUNT,
+                    "logistics": {"enum": ["ecokara", "third_party"], "default": "ecokara"}}, []),
+             "oneOf": [{"required": ["order_amount"]}, {"required": ["amount"]}]},
+            {**obj({"kind": {"const": "pay_later"}, "principal": {**AMOUNT, "description": "The loan amount."},
+                    "amount": AMOUNT, "months": {"type": ["integer", "string"], "minimum": 1, "maximum": 60,
+                                                 "default": 6}}, ["kind"]),
+             "oneOf": [{"required": ["principal"]}, {"required": ["amount"]}]},
+            obj({"kind": {"const": "payment_method"},
+                 "method": {**STR, "description": "e.g. western_union, domestic_wire, tt."},
+                 "amount": AMOUNT, "currency": {**STR, "default": "USD"},
+                 "buyer_country": {"type": ["string", "null"], "description": "ISO 3166 two-letter code."}},
+                ["kind", "method", "amount"]),
+        ]},
         "FeeEstimateResult": {"oneOf": [
             obj({"kind": {"const": "trade_assurance"}, "order_amount": NUM, "service_charge": NUM, "rate": NUM,
                  "capped": BOOL, "rule": STR, "notes": STRS}, closed=False),
@@ -124,9 +152,9 @@ def _schemas() -> dict[str, Any]:
                  "allowed": BOOL, "reasons": STRS, "notes": STRS, "rule": STR}, closed=False),
         ]},
         "DisputeDeadlinesRequest": obj({
-            "opened_on": DATE, "proposal_on": DATE, "agreement_on": DATE, "delivered_on": DATE,
-            "in_transit": {**BOOL, "default": False}, "escalated_on": DATE, "return_received_on": DATE,
-            "holidays": {"type": ["string", "array", "null"], "description": "A country code such as HK, or dates."},
+            "opened_on": DATE, "proposal_on": NULLABLE_DATE, "agreement_on": NULLABLE_DATE,
+            "delivered_on": NULLABLE_DATE, "in_transit": {**BOOL, "default": False}, "escalated_on": NULLABLE_DATE,
+            "return_received_on": NULLABLE_DATE, "holidays": HOLIDAYS,
         }, ["opened_on"]),
         "DisputeDeadlinesResult": obj({
             "opened_on": DATE,
@@ -138,9 +166,9 @@ def _schemas() -> dict[str, Any]:
                                              "pay_later, online_transfer or domestic_wire."},
             "paid_on": {**STR, "description": "ISO date (or datetime for credit_card)."},
             "currency": {**STR, "default": "USD"},
-            "account_number": NULLABLE_STR,
+            "account_number": {"type": ["string", "integer", "null"], "description": "Digits (T/T only)."},
             "transfer": {"enum": ["international", "domestic", None]},
-            "holidays": {"type": ["string", "array", "null"]},
+            "holidays": HOLIDAYS,
         }, ["method", "paid_on"]),
         "PaymentArrivalResult": obj({"method": STR, "paid_on": STR, "earliest": STR, "latest": STR, "rule": STR,
                                      "notes": STRS}, closed=False),
@@ -162,6 +190,8 @@ RESPONSES = {
     "PayloadTooLarge": _error("Body over HELPBOT_MAX_BODY_BYTES (16384 by default)."),
     "UnsupportedMediaType": _error("The body is not sent as application/json."),
     "TooManyRequests": _error("Over HELPBOT_RATE_LIMIT for this client.", retry_after=True),
+    "Unprocessable": _error("The knowledge files do not load (the message names the file and line); "
+                            "the previous knowledge is still serving."),
     "Unavailable": _error("The store could not save or read; nothing was saved.", retry_after=True),
     "Unauthorized": _error("No admin token given."),
     "Forbidden": _error("Wrong admin token."),
@@ -176,7 +206,7 @@ def _json(schema_name: str, description: str = "OK") -> dict[str, Any]:
 def _errors(*names: str) -> dict[str, Any]:
     codes = {"BadRequest": "400", "Unauthorized": "401", "Forbidden": "403", "NotFound": "404",
              "MethodNotAllowed": "405", "PayloadTooLarge": "413", "UnsupportedMediaType": "415",
-             "TooManyRequests": "429", "InternalError": "500", "Unavailable": "503"}
+             "Unprocessable": "422", "TooManyRequests": "429", "InternalError": "500", "Unavailable": "503"}
     return {codes[n]: {"$ref": f"#/components/responses/{n}"} for n in (*names, "MethodNotAllowed", "InternalError")}
 
 
@@ -199,8 +229,12 @@ def _query(name: str, schema: dict[str, Any], description: str, required: bool =
     return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
 
 
-def openapi_document() -> dict[str, Any]:
-    """The whole document, built fresh (callers may change their copy)."""
+TOOL_NOT = {"not": {"enum": list(TOOL_NAMES)}}
+
+
+def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> dict[str, Any]:
+    """The whole document, built fresh (callers may change their copy); the question limit
+    is the app's HELPBOT_MAX_QUESTION_CHARS."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -219,7 +253,7 @@ def openapi_document() -> dict[str, Any]:
             "/api/search": {"get": {
                 "operationId": "search", "tags": ["knowledge"], "summary": "Best entries for a text, best first.",
                 "parameters": [
-                    _query("q", STR, "The search text.", required=True),
+                    _query("q", {**STR, "maxLength": max_question_chars}, "The search text.", required=True),
                     _query("k", {**INT, "minimum": 1, "maximum": 50, "default": 5}, "How many hits."),
                     _query("category", STR, "Only entries of this category."),
                 ],
@@ -246,8 +280,10 @@ def openapi_document() -> dict[str, Any]:
                                                      "When a payment reaches the supplier."),
             "/api/tools/{name}": {"post": {
                 "operationId": "unknownTool", "tags": ["tools"], "summary": "Any other name is an unknown tool.",
-                "parameters": [{"name": "name", "in": "path", "required": True, "schema": STR}],
-                "responses": {"404": {"$ref": "#/components/responses/NotFound"}, **_errors("TooManyRequests")},
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {**STR, **TOOL_NOT}}],
+                # A name that is a tool reaches that tool, with its body errors.
+                "responses": {"404": {"$ref": "#/components/responses/NotFound"},
+                              **_errors(*BODY_ERRORS, "TooManyRequests")},
             }},
             "/api/feedback": {"post": {
                 "operationId": "feedback", "tags": ["chat"], "summary": "Helpful / not helpful on an answer.",
@@ -277,11 +313,21 @@ def openapi_document() -> dict[str, Any]:
                                       "How many question groups.")],
                 "responses": {"200": {"description": "The report.", "content": {
                     "application/json": {"schema": ref("Report")}, "text/html": {"schema": STR}}},
-                    **_errors("BadRequest", "Unauthorized", "Forbidden", "NotFound", "Unavailable")},
+                    **_errors("BadRequest", "Unauthorized", "Forbidden", "NotFound", "TooManyRequests",
+                              "Unavailable")},
+            }},
+            "/admin/reload": {"post": {
+                "operationId": "reload", "tags": ["admin"],
+                "summary": "Reload the knowledge without downtime: build a new bot, then swap it in; "
+                           "an invalid file leaves the old one serving (422, naming file and line).",
+                "security": [{"adminToken": []}],
+                "responses": {"200": _json("ReloadResult", "The new knowledge is serving."),
+                              **_errors("Unauthorized", "Forbidden", "NotFound", "Unprocessable",
+                                        "TooManyRequests")},
             }},
         },
         "components": {
-            "schemas": _schemas(),
+            "schemas": _schemas(max_question_chars),
             "responses": RESPONSES,
             "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer",
                                                "description": "HELPBOT_ADMIN_TOKEN; unset turns /admin off (404)."}},

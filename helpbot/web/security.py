@@ -3,7 +3,9 @@ rate limit and the admin token check."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import ipaddress
 import math
 import threading
 import time
@@ -26,6 +28,10 @@ class RateLimiter:
     GCRA (the "generic cell rate algorithm"): one timestamp per client, no per-request
     log, so memory stays small however busy a client is. Per process: with gunicorn
     each worker counts on its own, so the effective limit is count x workers.
+
+    At most ``max_clients`` are remembered. Past that, idle clients are forgotten and then
+    the oldest, down to 90% of the bound, so a flood of new addresses costs one sweep per
+    ``max_clients / 10`` of them rather than one per request.
     """
 
     def __init__(self, count: int, period: float, *, clock: Callable[[], float] = time.monotonic,
@@ -51,6 +57,7 @@ class RateLimiter:
             wait = tat - now - (self.period - self.interval)
             if wait > 0:
                 return wait
+            self._tat.pop(client, None)  # re-inserted last: the dict stays oldest-first
             self._tat[client] = tat + self.interval
             if len(self._tat) > self.max_clients:
                 self._forget_idle(now)
@@ -60,8 +67,25 @@ class RateLimiter:
         # A client whose arrival time has passed has its full burst back: nothing to keep.
         for client in [c for c, t in self._tat.items() if t <= now]:
             del self._tat[client]
-        while len(self._tat) > self.max_clients:  # still too many: drop the oldest
+        keep = self.max_clients - max(1, self.max_clients // 10)
+        while len(self._tat) > keep:  # still too many: drop the least recently seen
             self._tat.pop(next(iter(self._tat)))
+
+
+def client_key(address: str | None) -> str:
+    """Who a request counts against: the IPv4 address, or the /64 network of an IPv6 one
+    (one host usually holds a whole /64, so per-address limits would not hold it back)."""
+    if not address:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,7 +99,7 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
 
         limiter = services(current_app).limiter
         if limiter is not None:
-            wait = limiter.hit(request.remote_addr or "unknown")
+            wait = limiter.hit(client_key(request.remote_addr))
             if wait is not None:
                 seconds = max(1, math.ceil(wait))
                 raise ApiError(429, "rate_limited",
@@ -87,11 +111,14 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def token_ok(expected: str, header: str | None) -> bool:
-    """Whether an Authorization header carries the bearer token (constant-time compare)."""
+    """Whether an Authorization header carries the bearer token. Constant time: both sides
+    are hashed first (so not even the token's length shows in the timing), then compared
+    with hmac.compare_digest."""
     if not header or not header.startswith("Bearer "):
         return False
     given = header.removeprefix("Bearer ").strip()
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    return hmac.compare_digest(hashlib.sha256(given.encode("utf-8", "surrogateescape")).digest(),
+                               hashlib.sha256(expected.encode("utf-8")).digest())
 
 
 def content_security_policy(frame_ancestors: str) -> str:

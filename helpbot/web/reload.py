@@ -1,0 +1,178 @@
+"""Knowledge reload without downtime: on SIGHUP, or on ``POST /admin/reload``.
+
+A reload builds a complete new Bot from the configured folders (``KNOWLEDGE_DIR``,
+``INTENTS_DIR``), then replaces the one reference the views read (``Services.bot``). A
+request reads that reference once, the first time it needs the bot
+(:func:`helpbot.web.current_bot`), so a request in flight finishes on the Bot it started
+with; the old Bot is freed when the last such request ends. A file that does not load
+(malformed YAML, a schema error) raises :class:`~helpbot.errors.KnowledgeError`, whose
+message names the file and line, before anything is replaced: the old Bot keeps serving.
+
+Conversations survive a reload when every entry of the old knowledge base is still there
+(a session's suggestions point at entry ids); when an entry was removed, the new Bot starts
+with no sessions rather than risk a follow-up ("the first one") naming a deleted entry.
+
+Processes: ``helpbot serve`` is one process; under gunicorn each worker has its own Bot.
+``kill -HUP <worker pid>`` (or ``pkill -HUP -P <master pid>`` for all of them) reloads in
+place; ``POST /admin/reload`` reloads the worker that answers and then sends SIGHUP to its
+sibling workers (same master, same command line). ``kill -HUP <master pid>`` is gunicorn's
+own graceful restart: it works too, but new workers that cannot load the knowledge stop
+the server, so validate first (``helpbot kb lint``) or use the in-place reload.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from helpbot.bot import Bot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    entries: int
+    seconds: float
+    generation: int
+    sessions_kept: bool
+
+
+class Reloader:
+    """Rebuilds the Bot of one app and swaps it in; at most one rebuild at a time."""
+
+    def __init__(self, services: Any, config: Any, load: Callable[..., Bot] | None = None,
+                 on_swap: Callable[[], None] | None = None) -> None:
+        self.services = services
+        self.config = config
+        self.load = load or self._load_from_config
+        self.on_swap = on_swap
+        self.generation = 0
+        self.handler_pid: int | None = None  # the process whose SIGHUP handler is ours
+        self._build_lock = threading.Lock()      # one build at a time
+        self._state_lock = threading.RLock()     # re-entrant: taken from a signal handler too
+        self._requested = 0
+        self._worker: threading.Thread | None = None
+
+    def _load_from_config(self, **options: Any) -> Bot:
+        from helpbot.bot import Bot
+
+        return Bot.load(knowledge_dir=self.config.get("KNOWLEDGE_DIR"),
+                        intents_dir=self.config.get("INTENTS_DIR"), **options)
+
+    def reload(self) -> ReloadResult:
+        """Build a new Bot and swap it in; KnowledgeError (old Bot kept) when it cannot load."""
+        from helpbot.sessions import SessionStore
+
+        with self._build_lock:
+            started = time.perf_counter()
+            old = self.services.bot
+            old_sessions = getattr(old, "sessions", None)
+            new = self.load(sessions=SessionStore())
+            kept = False
+            if old_sessions is not None and set(getattr(old, "entries", {})) <= set(new.entries):
+                new.sessions = old_sessions  # every id a session can name still exists
+                kept = True
+            self.services.bot = new  # the swap: one reference, read once per request
+            self.generation += 1
+            if self.on_swap is not None:
+                self.on_swap()
+            seconds = time.perf_counter() - started
+        log.info("knowledge reloaded: %d entries in %.2f s (generation %d, sessions %s)",
+                 len(new.entries), seconds, self.generation, "kept" if kept else "reset")
+        return ReloadResult(len(new.entries), seconds, self.generation, kept)
+
+    # -- in the background, for signals --------------------------------------------------------
+
+    def request_reload(self, reason: str = "request") -> None:
+        """Reload soon, in a background thread; requests made during a rebuild coalesce
+        into one more rebuild after it (so a file saved meanwhile is picked up)."""
+        with self._state_lock:
+            self._requested += 1
+            if self._worker is not None and self._worker.is_alive():
+                return
+            self._worker = threading.Thread(target=self._drain, args=(reason,), name="helpbot-reload",
+                                            daemon=True)
+            self._worker.start()
+
+    def _drain(self, reason: str) -> None:
+        while True:
+            with self._state_lock:
+                if self._requested == 0:
+                    return
+                self._requested = 0
+            try:
+                self.reload()
+            except Exception as exc:  # the old Bot keeps serving; say why in the log
+                from helpbot.errors import HelpbotError
+
+                if isinstance(exc, (HelpbotError, OSError)):
+                    log.error("knowledge reload (%s) failed, still serving the previous knowledge: %s",
+                              reason, exc)
+                else:
+                    log.exception("knowledge reload (%s) failed, still serving the previous knowledge", reason)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait for a background reload to finish (tests and the CLI); True when idle."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
+
+    def install_signal_handler(self) -> bool:
+        """Reload on SIGHUP in this process. Only the main thread can set a handler, and
+        only where SIGHUP exists; returns whether it was installed."""
+        if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
+            return False
+
+        def on_sighup(signum: int, frame: Any) -> None:
+            self.request_reload("SIGHUP")
+
+        signal.signal(signal.SIGHUP, on_sighup)
+        self.handler_pid = os.getpid()
+        return True
+
+    def signal_siblings(self) -> int:
+        """Under gunicorn: SIGHUP to the other workers of our master, so every worker
+        reloads. Only when this process runs our handler (not with --preload, where the
+        workers' SIGHUP would be gunicorn's default: exit); returns how many were signalled."""
+        if self.handler_pid != os.getpid():
+            return 0
+        count = 0
+        for pid in sibling_processes():
+            try:
+                os.kill(pid, signal.SIGHUP)
+                count += 1
+            except OSError as exc:
+                log.warning("could not signal worker %d: %s", pid, exc)
+        return count
+
+
+def sibling_processes(proc: Path = Path("/proc")) -> list[int]:
+    """Processes with our parent and our command line (gunicorn's other workers), from /proc."""
+    me, parent = os.getpid(), os.getppid()
+    try:
+        own = (proc / str(me) / "cmdline").read_bytes()
+    except OSError:
+        return []
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])  # the name in () may hold spaces
+            if ppid == parent and (entry / "cmdline").read_bytes() == own:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not ours to read
+    return sorted(found)
