@@ -162,14 +162,14 @@ class HybridRetriever:
         normalised = self.analyzer.normalise(query)
         query_terms = self.analyzer.terms_of_normalised(normalised)
         question_bm25 = self.bm25_question_.scores(query_terms)
-        bm25_question = self._per_doc_max(question_bm25)
         bm25_all = self.bm25_all_.scores(query_terms)
         k = min(self.n_candidates, len(self.docs_))
         if self.full_char_:
+            bm25_question = self._per_doc_max(question_bm25)
             question_char = self.char_.similarities(normalised)
             char_question = self._per_doc_max(question_char)
         else:
-            question_char, char_question = self._shortlist_char(normalised, bm25_all + bm25_question)
+            bm25_question, question_char, char_question = self._shortlist_scores(normalised, bm25_all, question_bm25)
         pool = np.union1d(_top(bm25_all + bm25_question, k), _top(char_question, k))
         if self.classifier_ is not None:
             classifier = self.classifier_.scores(self.char_.transform_one(normalised), self._word_vector(query_terms))
@@ -187,21 +187,20 @@ class HybridRetriever:
         rank_bm25 = _ranks(bm25_all[pool] + bm25_question[pool])
         rank_char = _ranks(char_question[pool])
         rank_classifier = _ranks(classifier[pool])
-        indptr, indices = self.doc_terms_.indptr, self.doc_terms_.indices
-        rows = np.zeros((len(pool), len(FEATURES)), dtype=np.float64)
-        for row, doc_index in enumerate(pool):
-            wratio, token_set = self._fuzzy(normalised, int(doc_index), question_bm25, question_char)
-            held = indices[indptr[doc_index] : indptr[doc_index + 1]]
-            matched = known[np.isin(known, held, assume_unique=True)]
-            rows[row] = (
-                bm25_question[doc_index], 0.0, bm25_all[doc_index], 0.0, bm25_body[row], 0.0,
-                char_question[doc_index], 0.0, wratio, token_set,
-                len(matched) / n_unique if n_unique else 0.0,
-                float(self.term_idf_[matched].sum()) / total_idf,
-                1.0 / (1.0 + rank_bm25[row]), 1.0 / (1.0 + rank_char[row]),
-                query_known, np.log1p(n_unique),
-                classifier[doc_index], 0.0, 1.0 / (1.0 + rank_classifier[row]),
-            )
+        wratio, token_set = self._fuzzy(normalised, pool, question_bm25, question_char)
+        # Which of the query's known terms each candidate holds: one sparse slice, not a loop.
+        held = self.doc_terms_[pool][:, known] if len(known) else None
+        matched_count = held.getnnz(axis=1) if held is not None else np.zeros(len(pool))
+        matched_idf = held @ self.term_idf_[known] if held is not None else np.zeros(len(pool))
+        rows = np.column_stack([
+            bm25_question[pool], np.zeros(len(pool)), bm25_all[pool], np.zeros(len(pool)), bm25_body,
+            np.zeros(len(pool)), char_question[pool], np.zeros(len(pool)), wratio, token_set,
+            matched_count / n_unique if n_unique else np.zeros(len(pool)),
+            matched_idf / total_idf,
+            1.0 / (1.0 + rank_bm25), 1.0 / (1.0 + rank_char),
+            np.full(len(pool), query_known), np.full(len(pool), np.log1p(n_unique)),
+            classifier[pool], np.zeros(len(pool)), 1.0 / (1.0 + rank_classifier),
+        ]).astype(np.float64)
         for col in (0, 2, 4):
             top = rows[:, col].max()
             rows[:, col + 1] = rows[:, col] / top if top > 0 else 0.0
@@ -210,19 +209,24 @@ class HybridRetriever:
         rows[:, 17] = rows[:, 16] - rows[:, 16].max()
         return Candidates(pool, rows, normalised)
 
-    def _shortlist_char(self, normalised: str, word_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Character similarities for the questions of the best BM25 docs only (large bases)."""
-        shortlist = np.sort(_top(word_scores, min(self.shortlist, len(self.docs_))))
+    def _shortlist_scores(
+        self, normalised: str, bm25_all: np.ndarray, question_bm25: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Large bases: question-level and character scores for the ``shortlist`` best docs by
+        whole-entry BM25 only (zero elsewhere, so the candidates come from the shortlist)."""
+        shortlist = np.sort(_top(bm25_all, min(self.shortlist, len(self.docs_))))
         ranges = [self._question_range(int(d)) for d in shortlist]
         rows = np.concatenate([np.arange(a, b) for a, b in ranges])
+        offsets = np.cumsum([0] + [b - a for a, b in ranges[:-1]])
         texts = [self.question_texts_[i] for i in rows]
         similarities = process.cdist([normalised], texts, scorer=fuzz.ratio, dtype=np.float32)[0] / 100.0
         question_char = np.zeros(len(self.question_texts_))
         question_char[rows] = similarities
-        offsets = np.cumsum([0] + [b - a for a, b in ranges[:-1]])
         char_question = np.zeros(len(self.docs_))
         char_question[shortlist] = np.maximum.reduceat(similarities, offsets)
-        return question_char, char_question
+        bm25_question = np.zeros(len(self.docs_))
+        bm25_question[shortlist] = np.maximum.reduceat(question_bm25[rows], offsets)
+        return bm25_question, question_char, char_question
 
     def _question_range(self, doc_index: int) -> tuple[int, int]:
         start = int(self.starts_[doc_index])
@@ -230,18 +234,25 @@ class HybridRetriever:
         return start, end
 
     def _fuzzy(
-        self, normalised_query: str, doc_index: int, question_bm25: np.ndarray, question_char: np.ndarray
-    ) -> tuple[float, float]:
-        """Fuzzy similarity to the doc's two most promising questions only: the best by BM25 and
-        the best by character n-grams. An intent with a hundred examples costs two comparisons."""
-        start, end = self._question_range(doc_index)
-        picks = {start + int(np.argmax(question_bm25[start:end])), start + int(np.argmax(question_char[start:end]))}
-        wratio = token_set = 0.0
-        for i in picks:
-            text = self.question_texts_[i]
-            wratio = max(wratio, fuzz.WRatio(normalised_query, text))
-            token_set = max(token_set, fuzz.token_set_ratio(normalised_query, text))
-        return wratio / 100.0, token_set / 100.0
+        self, normalised_query: str, pool: np.ndarray, question_bm25: np.ndarray, question_char: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Fuzzy similarity of each candidate: the best over its two most promising questions
+        only (best by BM25, best by characters), so an intent with a hundred examples costs two
+        comparisons; all candidates in two rapidfuzz calls."""
+        picks: list[int] = []
+        owners: list[int] = []
+        for slot, doc_index in enumerate(pool):
+            start, end = self._question_range(int(doc_index))
+            for i in {start + int(np.argmax(question_bm25[start:end])), start + int(np.argmax(question_char[start:end]))}:
+                picks.append(i)
+                owners.append(slot)
+        texts = [self.question_texts_[i] for i in picks]
+        slots = np.asarray(owners)
+        wratio = np.zeros(len(pool))
+        token_set = np.zeros(len(pool))
+        np.maximum.at(wratio, slots, process.cdist([normalised_query], texts, scorer=fuzz.WRatio)[0] / 100.0)
+        np.maximum.at(token_set, slots, process.cdist([normalised_query], texts, scorer=fuzz.token_set_ratio)[0] / 100.0)
+        return wratio, token_set
 
     def lexical_scores(self, query: str, method: str) -> np.ndarray:
         """One signal alone over every doc, for the ablation table: bm25 | tfidf | fuzzy."""
@@ -255,8 +266,7 @@ class HybridRetriever:
             return self._per_doc_max(self.char_.similarities(normalised))
         if method == "fuzzy":
             best = np.zeros(len(self.docs_))
-            for i, text in enumerate(self.question_texts_):
-                best[self.owner_[i]] = max(best[self.owner_[i]], fuzz.WRatio(normalised, text) / 100.0)
+            np.maximum.at(best, self.owner_, process.cdist([normalised], self.question_texts_, scorer=fuzz.WRatio)[0] / 100.0)
             return best
         raise ValueError(f"Unknown method {method!r}. Choose from 'bm25', 'tfidf', 'fuzzy'.")
 
