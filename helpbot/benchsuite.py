@@ -74,11 +74,11 @@ def bench_in_process(bot, questions: list[str], *, repeat: int = 3) -> dict[str,
         retriever.bm25_question_.scores(terms)
         retriever.bm25_all_.scores(terms)
         t2 = time.perf_counter()
-        char_vector = retriever.char_.transform_one(normalised)
-        retriever.char_.similarities(normalised)
+        if retriever.char_ is not None:
+            retriever.char_.similarities(normalised)
         t3 = time.perf_counter()
         if retriever.classifier_ is not None:
-            retriever.classifier_.scores(char_vector, retriever._word_vector(terms))
+            retriever.classifier_.scores(normalised)
         t4 = time.perf_counter()
         candidates = retriever.candidates(q)  # everything above again, plus the fuzzy features
         t5 = time.perf_counter()

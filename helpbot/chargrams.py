@@ -33,18 +33,36 @@ def char_wb_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
     return grams
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def word_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
+    """Word n-grams of already normalised text (runs of letters and digits)."""
+    words = _WORD.findall(text)
+    return [" ".join(words[i : i + n]) for n in range(min_n, max_n + 1) for i in range(len(words) - n + 1)]
+
+
+ANALYZERS = {"char_wb": char_wb_ngrams, "word": word_ngrams}
+
+
 class CharTfidf:
-    def __init__(self, *, ngram_range: tuple[int, int] = (2, 4), sublinear_tf: bool = True) -> None:
+    """TF-IDF over n-grams: characters within words (default) or words (``analyzer="word"``)."""
+
+    def __init__(
+        self, *, ngram_range: tuple[int, int] = (2, 4), sublinear_tf: bool = True, analyzer: str = "char_wb"
+    ) -> None:
         self.ngram_range = ngram_range
         self.sublinear_tf = sublinear_tf
+        self.analyzer = analyzer
+
+    def _grams(self, text: str) -> list[str]:
+        return ANALYZERS[self.analyzer](text, *self.ngram_range)
 
     def fit(self, texts: Sequence[str]) -> CharTfidf:
         from sklearn.feature_extraction.text import TfidfVectorizer  # fit time only
 
-        vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=self.ngram_range, lowercase=False, sublinear_tf=self.sublinear_tf,
-            dtype=np.float64,
-        )
+        # Our own analyzer at fit time too, so a query is split exactly as the texts were.
+        vectorizer = TfidfVectorizer(analyzer=self._grams, sublinear_tf=self.sublinear_tf, dtype=np.float64)
         # float32: similarities are features, not oracles; it halves the largest index.
         self.matrix_ = sparse.csr_matrix(vectorizer.fit_transform(texts), dtype=np.float32)
         self.vocabulary_ = {gram: int(i) for gram, i in vectorizer.vocabulary_.items()}
@@ -56,9 +74,7 @@ class CharTfidf:
 
     def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The query's (column indices, L2-normalised weights); unknown n-grams are dropped."""
-        counts = Counter(
-            self.vocabulary_[g] for g in char_wb_ngrams(text, *self.ngram_range) if g in self.vocabulary_
-        )
+        counts = Counter(self.vocabulary_[g] for g in self._grams(text) if g in self.vocabulary_)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
@@ -78,3 +94,7 @@ class CharTfidf:
     def drop_rows(self) -> None:
         """Forget the texts x grams copy once nothing needs it (the classifier has been fit)."""
         self.matrix_ = None
+
+    def drop_matrices(self) -> None:
+        """Keep only what vectorising a query needs (vocabulary and IDF)."""
+        self.matrix_ = self.matrix_t_ = None

@@ -61,7 +61,11 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from helpbot.web import serve
 
-    serve(host=args.host, port=args.port)
+    # --knowledge/--intents override HELPBOT_KNOWLEDGE_DIR/HELPBOT_INTENTS_DIR; a reload
+    # (SIGHUP, or POST /admin/reload) reads the same folders again.
+    config = {name: value for name, value in (("KNOWLEDGE_DIR", args.knowledge), ("INTENTS_DIR", args.intents))
+              if value}
+    serve(host=args.host, port=args.port, config=config or None)
     return 0
 
 
@@ -188,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("serve", help="run the widget and JSON API on localhost")
+    p = with_kb(sub.add_parser("serve", help="run the widget and JSON API on localhost "
+                                            "(kill -HUP <pid> reloads the knowledge)"))
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)

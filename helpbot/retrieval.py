@@ -106,7 +106,7 @@ class HybridRetriever:
         self._fit_term_matrix(all_terms, body_terms)
         self.classifier_ = None
         if self.char_ is not None and 2 <= len(docs) <= self.classifier_max_docs:
-            self.classifier_ = LinearClassifier().fit(self.char_.matrix_, self._word_matrix(question_terms), owner)
+            self.classifier_ = LinearClassifier().fit(question_texts, owner)
         if self.char_ is not None:
             self.char_.drop_rows()
         return self
@@ -130,23 +130,6 @@ class HybridRetriever:
         self.term_idf_ = np.full(len(vocabulary), self.max_idf_)
         self.term_idf_[: len(idf)] = idf
         self.term_ids_ = vocabulary
-
-    def _word_vector(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        cols, counts = self.bm25_question_.query_vector(terms)
-        if not len(cols):
-            return cols, counts
-        weights = (1.0 + np.log(counts)) * self.bm25_question_.idf_[cols]
-        return cols, weights / np.sqrt(weights @ weights)
-
-    def _word_matrix(self, question_terms: list[list[str]]):
-        rows, cols, vals = [], [], []
-        for row, terms in enumerate(question_terms):
-            c, w = self._word_vector(terms)
-            rows.extend([row] * len(c))
-            cols.extend(c.tolist())
-            vals.extend(w.tolist())
-        shape = (len(question_terms), len(self.bm25_question_.vocabulary_))
-        return sparse.csr_matrix((vals, (rows, cols)), shape=shape)
 
     def _per_doc_max(self, question_scores: np.ndarray) -> np.ndarray:
         """Each doc's best question score. Most questions share no word with a query, so on a
@@ -172,7 +155,7 @@ class HybridRetriever:
             bm25_question, question_char, char_question = self._shortlist_scores(normalised, bm25_all, question_bm25)
         pool = np.union1d(_top(bm25_all + bm25_question, k), _top(char_question, k))
         if self.classifier_ is not None:
-            classifier = self.classifier_.scores(self.char_.transform_one(normalised), self._word_vector(query_terms))
+            classifier = self.classifier_.scores(normalised)
             pool = np.union1d(pool, _top(classifier, k))
         else:
             classifier = np.zeros(len(self.docs_))
@@ -286,16 +269,20 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 class LinearClassifier:
-    """A linear SVM over character and word TF-IDF of the example questions: one weight vector
-    per doc, so a query scores every doc with two small sparse-by-dense products."""
+    """A linear SVM over character (2-5) and word (1-2) n-gram TF-IDF of the example questions:
+    one weight vector per doc, so a query scores every doc with two sparse-by-dense products."""
 
     def __init__(self, *, c: float = 1.0) -> None:
         self.c = c
 
-    def fit(self, char_matrix, word_matrix, labels: np.ndarray) -> LinearClassifier:
+    def fit(self, texts: Sequence[str], labels: np.ndarray) -> LinearClassifier:
         from sklearn.svm import LinearSVC  # fit time only
 
-        features = sparse.hstack([char_matrix, word_matrix]).tocsr()
+        self.char_ = CharTfidf(ngram_range=(2, 5)).fit(texts)
+        self.word_ = CharTfidf(ngram_range=(1, 2), analyzer="word").fit(texts)
+        features = sparse.hstack([self.char_.matrix_, self.word_.matrix_]).tocsr()
+        self.char_.drop_matrices()
+        self.word_.drop_matrices()
         model = LinearSVC(C=self.c).fit(features, labels)
         coef = model.coef_ if len(model.classes_) > 2 else np.vstack([-model.coef_[0], model.coef_[0]])
         intercept = model.intercept_ if len(model.classes_) > 2 else np.array([-model.intercept_[0],
@@ -306,18 +293,16 @@ class LinearClassifier:
         bias = np.full(n_docs, -1e3, dtype=np.float64)
         full[model.classes_] = coef
         bias[model.classes_] = intercept
-        n_char = char_matrix.shape[1]
+        n_char = len(self.char_.vocabulary_)
         self.char_coef_t_ = np.ascontiguousarray(full[:, :n_char].T)
         self.word_coef_t_ = np.ascontiguousarray(full[:, n_char:].T)
         self.intercept_ = bias
         return self
 
-    def scores(self, char_vector: tuple[np.ndarray, np.ndarray], word_vector: tuple[np.ndarray, np.ndarray]):
-        cols, weights = char_vector
+    def scores(self, normalised: str) -> np.ndarray:
         score = self.intercept_.copy()
-        if len(cols):
-            score += weights @ self.char_coef_t_[cols]
-        cols, weights = word_vector
-        if len(cols):
-            score += weights @ self.word_coef_t_[cols]
+        for vectorizer, coef_t in ((self.char_, self.char_coef_t_), (self.word_, self.word_coef_t_)):
+            cols, weights = vectorizer.transform_one(normalised)
+            if len(cols):
+                score += weights @ coef_t[cols]
         return score

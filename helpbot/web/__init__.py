@@ -77,7 +77,20 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
     security.init_app(app)
     api.init_app(app)
     pages.init_app(app)
+    _log_through_gunicorn()
     return app
+
+
+def _log_through_gunicorn() -> None:
+    """Under gunicorn, send helpbot's log (reloads, storage failures) to gunicorn's error
+    log, with its format and level; elsewhere leave logging to the caller."""
+    ours = logging.getLogger("helpbot")
+    theirs = logging.getLogger("gunicorn.error")
+    if theirs.handlers and not ours.handlers:
+        for handler in theirs.handlers:
+            ours.addHandler(handler)
+        ours.setLevel(theirs.level)
+        ours.propagate = False
 
 
 def services(app: Flask) -> Services:
