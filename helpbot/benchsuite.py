@@ -82,7 +82,7 @@ def bench_in_process(bot, questions: list[str], *, repeat: int = 3) -> dict[str,
         t4 = time.perf_counter()
         candidates = retriever.candidates(q)  # everything above again, plus the fuzzy features
         t5 = time.perf_counter()
-        fusion.confidence(fusion.scores(candidates.features))
+        fusion.confidence(fusion.scores(candidates.features), candidates.features)
         t6 = time.perf_counter()
         for name, value in zip(stages, (t1 - started, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
             stages[name].append(value * 1000)

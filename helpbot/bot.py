@@ -161,7 +161,7 @@ class Bot:
         candidates = self.retriever.candidates(text)
         scores = self.fusion.scores(candidates.features)
         order = np.lexsort((candidates.indices, -scores))  # ties go to the earlier doc
-        return [int(candidates.indices[i]) for i in order], scores[order], self.fusion.confidence(scores)
+        return [int(candidates.indices[i]) for i in order], scores[order], self.fusion.confidence(scores, candidates.features)
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         """The k best knowledge entries for a query (intents are not returned)."""

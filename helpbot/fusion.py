@@ -62,14 +62,19 @@ class Fusion:
         self.coef_ = ranker.coef_[0].astype(np.float64)
         self.intercept_ = float(ranker.intercept_[0])
 
-        summaries = np.array([self._summary(self.scores(e.candidates.features)) for e in examples])
+        summaries = np.array([self._summary(self.scores(e.candidates.features), e.candidates.features)
+                              for e in examples])
+        self.summary_mean_ = summaries.mean(axis=0)
+        self.summary_scale_ = summaries.std(axis=0) + 1e-9
+        summaries = (summaries - self.summary_mean_) / self.summary_scale_
         correct = np.array(
             [e.answer_position >= 0 and int(np.argmax(self.scores(e.candidates.features))) == e.answer_position
              for e in examples],
             dtype=int,
         )
         if correct.min() == correct.max():  # degenerate: nothing to calibrate against
-            self.calibration_coef_ = np.array([1.0, 0.0])
+            self.calibration_coef_ = np.zeros(summaries.shape[1])
+            self.calibration_coef_[0] = 1.0
             self.calibration_intercept_ = 0.0
         else:
             calibrator = LogisticRegression(C=1.0, max_iter=2000)
@@ -83,17 +88,20 @@ class Fusion:
         return self._expand((features - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
 
     @staticmethod
-    def _summary(scores: np.ndarray) -> tuple[float, float]:
-        ordered = np.sort(scores)[::-1]
-        runner_up = ordered[1] if len(ordered) > 1 else ordered[0] - 10.0
-        return float(ordered[0]), float(ordered[0] - runner_up)
+    def _summary(scores: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """What the calibrator sees: the best score, its margin over the runner-up, and the best
+        candidate's own features (how much of the query it covers, how sure the classifier is)."""
+        order = np.argsort(-scores, kind="stable")
+        top = scores[order[0]]
+        runner_up = scores[order[1]] if len(scores) > 1 else top - 10.0
+        return np.concatenate([[top, top - runner_up], features[order[0]]])
 
-    def confidence(self, scores: np.ndarray) -> float:
+    def confidence(self, scores: np.ndarray, features: np.ndarray) -> float:
         """Probability that the best-scoring candidate is the right answer."""
         if not len(scores):
             return 0.0
-        top, margin = self._summary(scores)
-        return float(_sigmoid(np.array(self.calibration_coef_ @ (top, margin) + self.calibration_intercept_)))
+        summary = (self._summary(scores, features) - self.summary_mean_) / self.summary_scale_
+        return float(_sigmoid(np.array(summary @ self.calibration_coef_ + self.calibration_intercept_)))
 
     def probability(self, scores: np.ndarray) -> np.ndarray:
         """Per-candidate probability from the ranker alone (used to find close runners-up)."""

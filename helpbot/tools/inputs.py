@@ -46,7 +46,7 @@ def type_name(value: Any) -> str:
 
 def as_date(value: Any, *, name: str, allow_datetime: bool = False) -> date:
     """A date (or, with ``allow_datetime``, a datetime kept as is) from a date or ISO string."""
-    example = "a datetime.date or an ISO string such as '2026-11-20'"
+    example = "a date written YYYY-MM-DD, such as 2026-11-20"
     if isinstance(value, str):
         text = value.strip()
         try:
