@@ -211,11 +211,19 @@ def linear_svc_baseline(name: str, data_dir: Path) -> dict[str, Any]:
         val_labels, val_scores = predict(val)
         _, oos_val_scores = predict(oos_val)
         gold_val = np.array([i for _, i in val])
-        best = max(np.linspace(-1, 1, 81), key=lambda th: np.mean((val_labels == gold_val) & (val_scores >= th))
-                   + np.mean(oos_val_scores < th))
+        grid = np.linspace(-1, 1, 161)
+        val_recall = {th: float(np.mean(oos_val_scores < th)) for th in grid}
+        val_accuracy = {th: float(np.mean((val_labels == gold_val) & (val_scores >= th))) for th in grid}
+        # The same rule as ours: best in-scope accuracy on val with oos_val recall >= the floor.
+        eligible = [th for th in grid if val_recall[th] >= OOS_RECALL_FLOOR] or list(grid)
+        best = max(eligible, key=lambda th: (val_accuracy[th], -th))
         test_labels, test_scores = predict(test)
         _, oos_scores = predict(oos_test)
         gold = np.array([i for _, i in test])
-        result = {"in_scope_accuracy": float(np.mean((test_labels == gold) & (test_scores >= best))),
-                  "oos_recall": float(np.mean(oos_scores < best)), "threshold": float(best)}
+        result = {
+            "raw_accuracy": result["accuracy"],
+            "in_scope_accuracy": float(np.mean((test_labels == gold) & (test_scores >= best))),
+            "oos_recall": float(np.mean(oos_scores < best)),
+            "threshold": float(best),
+        }
     return result

@@ -314,12 +314,15 @@ def extract_password(text: Any) -> str | None:
 
 
 # --- logistics, transfer, account number, country --------------------------------------
+# Third-party first: "a forwarder rather than your logistics" names Ecokara's logistics too.
 _LOGISTICS_RES = (
-    ("ecokara", re.compile(r"\b(?:ecokara|alibaba)(?:'s)?\s+(?:logistics|shipping|freight)\b"
-                           r"|\bship\w*\s+(?:with|through|via|by)\s+(?:ecokara|alibaba)\b", _I)),
     ("third_party", re.compile(r"\b(?:third|3rd)[\s-]?party\b|\bown\s+(?:freight\s+)?"
                                r"(?:forwarder|logistics|shipping|carrier)\b|\b(?:other|another|"
-                               r"external)\s+(?:logistics|carrier|forwarder)\b", _I)),
+                               r"external)\s+(?:logistics|carrier|forwarder)\b|\bfreight\s+forwarder\b"
+                               r"|\b(?:rather\s+than|instead\s+of|not|without)\s+(?:using\s+)?(?:your|ecokara'?s?"
+                               r"|alibaba'?s?|the\s+platform'?s?)\s+(?:own\s+)?(?:logistics|shipping)\b", _I)),
+    ("ecokara", re.compile(r"\b(?:ecokara|alibaba)(?:'s)?\s+(?:logistics|shipping|freight)\b"
+                           r"|\bship\w*\s+(?:with|through|via|by)\s+(?:ecokara|alibaba)\b", _I)),
 )
 _TRANSFER_RES = (
     ("domestic", re.compile(r"\b(?:domestic|local)\b", _I)),

@@ -44,6 +44,7 @@ OFFERS = {
     "password_check": "I can check a password against these rules: type \"check my password\".",
 }
 _YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok(ay)?|please|go ahead|do it|calculate( it)?|y)\b[\s.!]*", re.I)
+_MONEY = re.compile(r"[$€£]|\b(?:usd|us\$|eur|gbp|dollars?|euros?|bucks)\b|\d\s*k\b", re.I)
 _COMPARISON = re.compile(r"\b(less|more|over|under|above|below|exceed\w*|greater|smaller|up to|at least)\b", re.I)
 
 
@@ -76,7 +77,8 @@ def gather(tool: str, text: str, today: date) -> dict[str, Any]:
         if account:
             params["account_number"] = account
     elif tool == "fee_estimate":
-        amounts = slots.extract_amounts(text)
+        # Money only when the message says it is money: "500 units" is a quantity.
+        amounts = slots.extract_amounts(text) if _MONEY.search(text) else []
         if amounts:
             amount, currency = amounts[0]
             params["order_amount"] = amount
@@ -225,6 +227,10 @@ def continue_dialogue(bot: Bot, question: str, session: Session) -> Reply | None
         found = gather(tool, question, today)
         if tool == "password_check" and "password" not in found and len(question.split()) == 1:
             found["password"] = question  # answering "type the password": the whole message is it
+        if tool == "fee_estimate" and "order_amount" not in found:
+            bare = slots.extract_amounts(question)  # answering "what is the amount?": "3000" will do
+            if bare:
+                found["order_amount"], found["currency"] = bare[0]
         if found:
             params = {**session.tool_params, **found}
             if not missing(tool, params):
@@ -251,8 +257,7 @@ def summarise(tool: str, result: dict[str, Any]) -> str:
         notes = [notes]
     if tool == "password_check":
         if result["valid"]:
-            text = "That password meets Ecokara's rules (6-20 characters; letters, numbers and punctuation, no " \
-                   "spaces; at least 2 of uppercase, lowercase, numbers and punctuation)."
+            text = "That password meets Ecokara's rules."
         else:
             reasons = {
                 "too_short": "it is shorter than 6 characters", "too_long": "it is longer than 20 characters",
@@ -269,7 +274,10 @@ def summarise(tool: str, result: dict[str, Any]) -> str:
         }
         if result.get("warnings"):
             text += " Advice: " + "; ".join(advice.get(w, w) for w in result["warnings"]) + "."
-        return text + " (I don't store or repeat passwords.)"
+        rules = ("Password on Ecokara should meet the requirements below: 6-20 characters; only letters, numbers "
+                 "and punctuation marks (except spaces); among uppercase letters, lowercase letters, numbers and "
+                 "punctuation, at least 2 types included.")
+        return f"{text} {rules} (I don't store or repeat passwords.)"
     if tool == "payment_arrival":
         method = str(result.get("method", "")).replace("_", " ")
         if "hours" in result:

@@ -282,3 +282,17 @@ def test_extractors_never_fail_on_text(text: str, today: date) -> None:
         assert isinstance(slots.missing_params(tool, params), list)
     slots.extract_method(text)
     slots.extract_password(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("we ship with a freight forwarder rather than your logistics", "third_party"),
+        ("not using Ecokara logistics this time", "third_party"),
+        ("instead of the platform's shipping we use DHL", "third_party"),
+        ("shipped with Ecokara logistics", "ecokara"),
+        ("what is the fee", None),
+    ],
+)
+def test_extract_logistics_reads_negations(text: str, expected: str | None) -> None:
+    assert slots.extract_logistics(text) == expected

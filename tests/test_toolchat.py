@@ -135,3 +135,8 @@ def test_fee_boundary_through_the_chat(bot, amount, charge, onetouch):
     assert reply.result["service_charge"] == charge and reply.result["onetouch_required"] is onetouch
     if amount == "5,000":
         assert "5,000" in reply.text  # the reply says how exactly US$5,000 is treated
+
+
+def test_a_quantity_is_not_an_amount_of_money(bot):
+    reply = bot.ask("the seller shows no fixed price, how much will 500 units cost?")
+    assert reply.kind != "tool"
