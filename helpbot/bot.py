@@ -7,6 +7,7 @@ import gc
 import re
 import uuid
 from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -105,6 +106,7 @@ class Bot:
         sessions: SessionStore | None = None,
         today: Callable[[], date] = date.today,
         index: Index | None = None,
+        rank_cache_size: int = 4096,
     ) -> None:
         self.entries = {e.id: e for e in entries}
         self.intent_set = intent_set
@@ -118,6 +120,13 @@ class Bot:
         self.retriever = self.index.retriever
         self.fusion = self.index.fusion
         self.n_entries = len(entries)
+        # Help-center traffic repeats itself ("how do I reset my password"): the ranking of a
+        # text depends on nothing but the text, so the most recent ones are kept (bounded LRU).
+        self._rank = lru_cache(maxsize=rank_cache_size)(self._rank_uncached) if rank_cache_size else self._rank_uncached
+
+    def clear_rank_cache(self) -> None:
+        if hasattr(self._rank, "cache_clear"):
+            self._rank.cache_clear()
 
     @classmethod
     def load(
@@ -156,12 +165,14 @@ class Bot:
 
     # -- retrieval -----------------------------------------------------------------------------
 
-    def _rank(self, text: str) -> tuple[list[int], np.ndarray, float]:
+    def _rank_uncached(self, text: str) -> tuple[tuple[int, ...], np.ndarray, float]:
         """Doc indices best first, their ranker scores, and the calibrated confidence."""
         candidates = self.retriever.candidates(text)
         scores = self.fusion.scores(candidates.features)
         order = np.lexsort((candidates.indices, -scores))  # ties go to the earlier doc
-        return [int(candidates.indices[i]) for i in order], scores[order], self.fusion.confidence(scores, candidates.features)
+        ordered = scores[order]
+        ordered.flags.writeable = False  # shared through the cache: nobody may change it
+        return tuple(int(candidates.indices[i]) for i in order), ordered, self.fusion.confidence(scores, candidates.features)
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         """The k best knowledge entries for a query (intents are not returned)."""
