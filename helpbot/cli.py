@@ -152,14 +152,16 @@ def cmd_bench_run(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from helpbot.benchsuite import run_suite
+    from helpbot.benchsuite import render_markdown, run_suite
     from helpbot.paths import REPO_ROOT
 
     result = run_suite(quick=args.quick, root=REPO_ROOT)
-    text = json.dumps(result, indent=2)
-    print(text)
+    markdown = render_markdown(result)
+    print(markdown)
     if args.json:
-        Path(args.json).write_text(text)
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    if args.markdown:
+        Path(args.markdown).write_text(markdown + "\n", encoding="utf-8")
     return 0
 
 
@@ -234,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="the performance suite (docs/PERFORMANCE.md)")
     p.add_argument("--quick", action="store_true", help="a short smoke run (seconds, not minutes)")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON")
+    p.add_argument("--markdown", metavar="OUT", help="write the tables (docs/PERFORMANCE.md)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("report", help="unanswered questions, helpful rates and hand-offs")
