@@ -20,7 +20,7 @@ from scipy import sparse
 
 from helpbot.bm25 import BM25
 from helpbot.chargrams import CharTfidf
-from helpbot.text import Analyzer
+from helpbot.text import Analyzer, stem
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class HybridRetriever:
         classifier_max_docs: int = 1000,
         full_char_max_texts: int = 100_000,
         shortlist: int = 64,
+        spelling_max_words: int = 50_000,
     ) -> None:
         self.analyzer = analyzer
         self.k1 = k1
@@ -76,6 +77,10 @@ class HybridRetriever:
         # with rapidfuzz instead, so the cost stays flat with size.
         self.full_char_max_texts = full_char_max_texts
         self.shortlist = shortlist
+        # A query word the base never uses ("reveiw", "paymnet") is read as the closest word it
+        # does use, when one is close enough; above this vocabulary size the look-up costs too
+        # much and only the character features catch misspellings.
+        self.spelling_max_words = spelling_max_words
 
     def fit(self, docs: Sequence[Doc]) -> HybridRetriever:
         if not docs:
@@ -101,6 +106,12 @@ class HybridRetriever:
         self.bm25_question_ = BM25(k1=self.k1, b=self.b).fit(question_terms)
         self.bm25_all_ = BM25(k1=self.k1, b=self.b).fit(all_terms)
         self.bm25_body_ = BM25(k1=self.k1, b=self.b).fit(body_terms)
+        vocabulary = {w for t in question_texts for w in self.analyzer.words(t)}
+        vocabulary |= {w for d in docs for w in self.analyzer.words(norm(d.body))}
+        self.known_words_ = frozenset(vocabulary)
+        self.spelling_words_ = sorted(w for w in vocabulary if len(w) >= 4 and not w.isdigit())
+        if len(self.spelling_words_) > self.spelling_max_words:
+            self.spelling_words_ = []
         self.full_char_ = len(question_texts) <= self.full_char_max_texts
         self.char_ = CharTfidf().fit(question_texts) if self.full_char_ else None
         self._fit_term_matrix(all_terms, body_terms)
@@ -131,6 +142,17 @@ class HybridRetriever:
         self.term_idf_[: len(idf)] = idf
         self.term_ids_ = vocabulary
 
+    def query_terms(self, normalised: str) -> list[str]:
+        """Stemmed query terms, each unknown word of 4+ letters read as its closest known word."""
+        terms = []
+        for word in self.analyzer.words(normalised):
+            if word not in self.known_words_ and len(word) >= 4 and not word.isdigit() and self.spelling_words_:
+                match = process.extractOne(word, self.spelling_words_, scorer=fuzz.ratio, score_cutoff=80)
+                if match:
+                    word = match[0]
+            terms.append(stem(word))
+        return terms
+
     def _per_doc_max(self, question_scores: np.ndarray) -> np.ndarray:
         """Each doc's best question score. Most questions share no word with a query, so on a
         large base scattering the few non-zero scores beats reducing over all of them."""
@@ -143,7 +165,7 @@ class HybridRetriever:
 
     def candidates(self, query: str) -> Candidates:
         normalised = self.analyzer.normalise(query)
-        query_terms = self.analyzer.terms_of_normalised(normalised)
+        query_terms = self.query_terms(normalised)
         question_bm25 = self.bm25_question_.scores(query_terms)
         bm25_all = self.bm25_all_.scores(query_terms)
         k = min(self.n_candidates, len(self.docs_))

@@ -38,7 +38,7 @@ STOP_WORDS = frozenset(
     been being am do does did doing have has had having i me my mine we our ours you your yours he him
     his she her it its they them their this that these those there here then so than too very just
     please kindly would could should shall will may might must can s t d ll m re ve y also any some
-    what which who whom whose when where why how hi hello hey thanks thank ecokara com www""".split()
+    what which who whom whose when where why how ecokara com www""".split()
 )
 
 _stemmer = Stemmer.Stemmer("english")
@@ -119,4 +119,8 @@ class Analyzer:
         return [stem(w) for w in _TOKEN.findall(self.normalise(text)) if w not in STOP_WORDS]
 
     def terms_of_normalised(self, normalised: str) -> list[str]:
-        return [stem(w) for w in _TOKEN.findall(normalised) if w not in STOP_WORDS]
+        return [stem(w) for w in self.words(normalised)]
+
+    def words(self, normalised: str) -> list[str]:
+        """The content words of normalised text, before stemming."""
+        return [w for w in _TOKEN.findall(normalised) if w not in STOP_WORDS]
