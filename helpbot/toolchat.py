@@ -62,36 +62,22 @@ def gather(tool: str, text: str, today: date) -> dict[str, Any]:
         return params
     dates = slots.extract_dates(text, today=today)
     if tool == "payment_arrival":
-        method = slots.extract_method(text)
-        if method:
-            params["method"] = method
-        if dates:
-            params["paid_on"] = dates[0]
-        currency = slots.extract_currency(text)
-        if currency:
-            params["currency"] = currency
-        transfer = slots.extract_transfer(text)
-        if transfer:
-            params["transfer"] = transfer
-        account = slots.extract_account_number(text)
-        if account:
-            params["account_number"] = account
+        params = _present(
+            method=slots.extract_method(text), paid_on=dates[0] if dates else None,
+            currency=slots.extract_currency(text), transfer=slots.extract_transfer(text),
+            account_number=slots.extract_account_number(text),
+        )
     elif tool == "fee_estimate":
         # Money only when the message says it is money: "500 units" is a quantity.
         amounts = slots.extract_amounts(text) if _MONEY.search(text) else []
-        if amounts:
-            amount, currency = amounts[0]
-            params["order_amount"] = amount
-            params["currency"] = currency
-        logistics = slots.extract_logistics(text)
-        if logistics:
-            params["logistics"] = logistics
         method = slots.extract_method(text)
-        if method:
-            params["method"] = method
+        params = _present(
+            order_amount=amounts[0][0] if amounts else None, currency=amounts[0][1] if amounts else None,
+            logistics=slots.extract_logistics(text), method=method,
+        )
         if re.search(r"\bpay\s*later\b|\bloan\b|\bkabbage\b", text, re.I):
             params["kind"] = "pay_later"
-        elif method in ("western_union",) or re.search(r"\bdomestic\b", text, re.I):
+        elif method == "western_union" or re.search(r"\bdomestic\b", text, re.I):
             params["kind"] = "payment_method"
     elif tool == "dispute_deadlines":
         if dates:
@@ -101,6 +87,11 @@ def gather(tool: str, text: str, today: date) -> dict[str, Any]:
             if len(dates) > 1:
                 params["delivered_on"] = dates[1]
     return params
+
+
+def _present(**values: Any) -> dict[str, Any]:
+    """The parameters that were found (None: not in the message)."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def _password_candidate(text: str) -> str | None:
