@@ -270,7 +270,7 @@ def summarise(tool: str, result: dict[str, Any]) -> str:
                  "punctuation, at least 2 types included.")
         return f"{text} {rules} (I don't store or repeat passwords.)"
     if tool == "payment_arrival":
-        method = str(result.get("method", "")).replace("_", " ")
+        method = str(result.get("method_name") or result.get("method", "")).replace("_", " ")
         if "hours" in result:
             low, high = result["hours"]
             if len(str(result["earliest"])) > 10:
@@ -282,8 +282,7 @@ def summarise(tool: str, result: dict[str, Any]) -> str:
         else:
             low, high = result.get("working_days", ["?", "?"])
             text = (f"Paid by {method}: the payment should arrive between {_day(result['earliest'])} and "
-                    f"{_day(result['latest'])} ({low}-{high} working days; working days are Monday to Friday, "
-                    "counted from the day after payment).")
+                    f"{_day(result['latest'])} ({low}-{high} working days, counted from the day after payment).")
         return " ".join([text, *notes])
     if tool == "dispute_deadlines":
         steps = result.get("timeline") or []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,17 @@ def test_errors_are_one_line_and_exit_2(capsys, argv):
     code, out, err = run(capsys, *argv)
     assert code == 2
     assert err.startswith("helpbot: ") and "Traceback" not in err
+
+
+def test_readme_quick_start_shows_real_output(capsys):
+    """The console session in the README is what the commands print."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    session = readme.split("```console\n", 1)[1].split("```", 1)[0]
+    for block in session.split("$ helpbot ")[1:]:
+        command, *expected = block.strip("\n").split("\n")
+        if not expected:  # "helpbot chat": interactive, shown for reference only
+            continue
+        argv = shlex.split(command.split("#")[0])
+        code, out, _ = run(capsys, *argv)
+        assert code == 0
+        assert out.strip() == "\n".join(expected).strip()
