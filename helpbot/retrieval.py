@@ -305,7 +305,7 @@ class LinearClassifier:
         features = sparse.hstack([self.char_.matrix_, self.word_.matrix_]).tocsr()
         self.char_.drop_matrices()
         self.word_.drop_matrices()
-        model = LinearSVC(C=self.c).fit(features, labels)
+        model = LinearSVC(C=self.c, random_state=0).fit(features, labels)  # deterministic builds
         coef = model.coef_ if len(model.classes_) > 2 else np.vstack([-model.coef_[0], model.coef_[0]])
         intercept = model.intercept_ if len(model.classes_) > 2 else np.array([-model.intercept_[0],
                                                                               model.intercept_[0]])
