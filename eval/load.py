@@ -14,8 +14,10 @@ It stops by itself when the request budget (``--max-requests``) or the time budg
 (``--duration``) runs out, whichever comes first, and stops the server it started.
 
 Phases, in order:
-  warm-up   a fixed small set of sessions, so caches and allocators settle; then the RSS
-            of the gunicorn master and its workers is read from /proc ("steady state").
+  warm-up   ``--warmup`` requests over ``--warmup-sessions`` session ids, so caches and
+            allocators settle (with more ids than a worker keeps, 10,000, its session store
+            is full); then the RSS of the gunicorn master and its workers is read from
+            /proc: the steady state.
   load      ``--connections`` threads for ``--duration`` seconds, new session ids drawn
             from a pool of ``--sessions`` distinct ids (every id is used once before any is
             used again). RSS is read again at the end, and at checkpoints in between.
@@ -31,8 +33,9 @@ The two forms used by the project (docs/RELIABILITY.md has the last figures):
     python eval/load.py --connections 8 --duration 5 --sessions 2000
 
     # long form: 32 connections for 60 s, then a soak until 100,000 distinct sessions
-    python eval/load.py --connections 32 --duration 60 --sessions 100000 \\
-        --soak-sessions 100000 --max-duration 1800 --json eval/reports/load.json
+    python eval/load.py --connections 32 --warmup 40000 --warmup-sessions 25000 \\
+        --warmup-duration 300 --duration 60 --sessions 100000 --soak-sessions 100000 \\
+        --max-duration 1800 --json eval/reports/load.json
 
 ``--url http://127.0.0.1:PORT`` drives a server that is already running instead (give
 ``--pid`` of its gunicorn master to read its memory). Only loopback addresses are allowed.
@@ -148,6 +151,17 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def catches_sighup(pid: int) -> bool:
+    """Whether the process has a SIGHUP handler (helpbot's app sets one once it is up)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) & (1 << (signal.SIGHUP - 1)))
+    except (OSError, ValueError):
+        pass
+    return False
+
+
 def server_rss(master: int) -> dict[str, Any]:
     """RSS of the master and each worker, in MiB, and their sum."""
     processes = {master: _rss_kib(master)}
@@ -192,10 +206,11 @@ class Server:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
                 status, _ = request(self.url, "GET", "/healthz", timeout=2)
-                if status == 200 and len(_children(self.process.pid)) >= self.workers:
-                    # Every worker has its Bot once each answers: poll a few times more.
-                    if all(request(self.url, "GET", "/healthz", timeout=5)[0] == 200 for _ in range(4)):
-                        return
+                workers = _children(self.process.pid)
+                # Up when it answers and every worker has loaded its app (which then catches
+                # SIGHUP to reload the knowledge: a precise "booted" sign, from /proc).
+                if status == 200 and len(workers) >= self.workers and all(map(catches_sighup, workers)):
+                    return
             except OSError:
                 pass
             time.sleep(0.2)
@@ -420,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="request budget of the load phase (default 1,000,000)")
     parser.add_argument("--sessions", type=int, default=10_000, help="distinct session ids in the load phase")
     parser.add_argument("--warmup", type=int, default=2000, help="requests of the warm-up (default 2000)")
+    parser.add_argument("--warmup-sessions", type=int, default=50, help="distinct session ids in the warm-up")
+    parser.add_argument("--warmup-duration", type=float, default=60.0, help="time budget of the warm-up, seconds")
     parser.add_argument("--soak-sessions", type=int, default=0,
                         help="after the load: run until this many more distinct session ids were used "
                              "(e.g. 100000), reading memory at checkpoints")
@@ -428,11 +445,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", metavar="OUT", help="write the results as JSON")
     args = parser.parse_args(argv)
-    for name in ("connections", "max_requests", "sessions"):
+    for name in ("connections", "max_requests", "sessions", "warmup_sessions"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.duration <= 0 or args.duration > 3600 or args.max_duration > 4 * 3600:
-        parser.error("--duration must be in (0, 3600] and --max-duration at most 14400")
+    if not (0 < args.duration <= 3600 and 0 < args.warmup_duration <= 3600 and 0 < args.max_duration <= 4 * 3600):
+        parser.error("--duration and --warmup-duration must be in (0, 3600], --max-duration in (0, 14400]")
 
     server = None
     if args.url:
@@ -453,11 +470,10 @@ def main(argv: list[str] | None = None) -> int:
         if status == 200:
             ENTRY_IDS[:] = [e["id"] for e in json.loads(body)["entries"]] or ENTRY_IDS
 
-        warm_pool = SessionPool(50, f"warm-{run_id}-")
+        warm_pool = SessionPool(args.warmup_sessions, f"warm-{run_id}-")
         stats, seconds = run_phase(base, connections=args.connections,
-                                   budget=Budget(args.warmup, min(args.duration, 60.0)), pool=warm_pool,
-                                   seed=args.seed)
-        results["warmup"] = summarise(stats, seconds)
+                                   budget=Budget(args.warmup, args.warmup_duration), pool=warm_pool, seed=args.seed)
+        results["warmup"] = {**summarise(stats, seconds), "distinct_sessions": warm_pool.used}
         _print_phase("warm-up", results["warmup"])
         if master:
             results["rss_after_warmup"] = server_rss(master)

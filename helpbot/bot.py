@@ -199,7 +199,7 @@ class Bot:
         session = self.sessions.get(session_id) if session_id else Session()
 
         chosen = self._chosen_suggestion(question, session)
-        if chosen is not None:
+        if chosen is not None and chosen in self.entries:  # a reload may have removed it
             return self._answer(self.entries[chosen], 1.0, session, question, allow_tool=False)
 
         follow_up = toolchat.continue_dialogue(self, question, session)

@@ -89,6 +89,19 @@ def gather(tool: str, text: str, today: date) -> dict[str, Any]:
     return params
 
 
+_SENTENCE = re.compile(
+    r"^\s*(how|what|where|when|why|who|which|can|could|do|does|is|are|i|i'm|my|please|help|thanks?|no|cancel)\b",
+    re.I,
+)
+
+
+def _could_be_a_password(message: str) -> bool:
+    """After "type the password", a reply is the password unless it reads as a sentence."""
+    if "?" in message or len(message) > 64:
+        return False
+    return len(message.split()) == 1 or not _SENTENCE.match(message)
+
+
 def _present(**values: Any) -> dict[str, Any]:
     """The parameters that were found (None: not in the message)."""
     return {name: value for name, value in values.items() if value is not None}
@@ -216,7 +229,7 @@ def continue_dialogue(bot: Bot, question: str, session: Session) -> Reply | None
     if session.pending_tool:
         tool = session.pending_tool
         found = gather(tool, question, today)
-        if tool == "password_check" and "password" not in found and len(question.split()) == 1:
+        if tool == "password_check" and "password" not in found and _could_be_a_password(question):
             found["password"] = question  # answering "type the password": the whole message is it
         if tool == "fee_estimate" and "order_amount" not in found:
             bare = slots.extract_amounts(question)  # answering "what is the amount?": "3000" will do

@@ -318,15 +318,22 @@ def post_feedback(client, n: int):
                                                "helpful": n % 2 == 0, "comment": f"vote {n}"})
 
 
+class UnsureBot(GatedBot):
+    """Always unsure, so every ask logs a content gap: a write under the fault too."""
+
+    def ask(self, question: str, session_id: str | None = None) -> Reply:
+        return Reply("fallback", "Sorry, I don't know the answer to that one.", confidence=0.1)
+
+
 def test_every_acknowledged_vote_is_saved_under_faults(tmp_path, kb_bot, clean_env, caplog):
     store = FaultyStore(tmp_path / "faulty.sqlite3", timeout=0.1)
-    client = make_app(tmp_path, kb_bot, store=store).test_client()
+    client = make_app(tmp_path, UnsureBot("unsure", kb_bot.entries), store=store).test_client()
     schedule = [None, "full", None, "readonly", "ioerror", None, "locked", None, "full", "full", None]
     acknowledged, refused = [], []
     for n in range(110):
         store.fault = schedule[n % len(schedule)]
         ask = client.post("/api/ask", json={"question": "qwzx plmkj vbnrt", "session_id": f"fb-{n}"})
-        assert ask.status_code == 200 and ask.get_json()["kind"] in ("fallback", "clarify")  # a gap: a write
+        assert ask.status_code == 200 and ask.get_json()["kind"] == "fallback"  # and a gap written
         response = post_feedback(client, n)
         assert response.status_code in (201, 503), response.get_data(as_text=True)
         if response.status_code == 201:
@@ -340,6 +347,8 @@ def test_every_acknowledged_vote_is_saved_under_faults(tmp_path, kb_bot, clean_e
     store.fault = None
     assert acknowledged and refused
     assert saved_comments(store.path) == acknowledged  # all of them, in order, and nothing refused
+    with closing(sqlite3.connect(store.path)) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM gaps").fetchone()[0] == len(acknowledged)  # same schedule
     for message in FAULTS.values():
         assert message in caplog.text
 
@@ -470,3 +479,53 @@ def test_a_store_that_raises_anything_never_breaks_answers(tmp_path, kb_bot, cle
     check_error(client.get("/admin/report", headers=AUTH), 503, "storage_unavailable", "/admin/report")
     for text in ("bug in the store", "No space left on device", "database or disk is full", "file is not a database"):
         assert text in caplog.text
+
+
+# -- start-up: a SIGHUP while loading, invalid files at start -------------------------------------
+
+def test_sighup_while_the_app_starts_is_served_once_it_is_up(tmp_path, small_bot, clean_env, monkeypatch,
+                                                             sighup_restored):
+    import helpbot.web.reload as reload_module
+    from helpbot.web import create_app
+
+    def load_and_get_hup(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGHUP)  # as gunicorn's master or an operator might, too early
+        return small_bot, False
+
+    monkeypatch.setattr(reload_module, "load_bot", load_and_get_hup)
+    app = create_app({"DB_PATH": str(tmp_path / "db.sqlite3"), "RELOAD_ON_SIGHUP": True})  # still alive
+    reloader = app.extensions["helpbot"].reloader
+    assert reloader.wait_idle(30) and reloader.generation == 1
+    assert reloader.handler_pid == os.getpid()
+
+
+def test_start_with_invalid_files_uses_the_last_good_build(tmp_path, kb_copy, fixture_intents, clean_env,
+                                                           monkeypatch, caplog):
+    from helpbot.web import create_app
+    from helpbot.web.reload import load_bot
+
+    monkeypatch.setenv("HELPBOT_CACHE_DIR", str(tmp_path / "cache"))
+    good, stale = load_bot(kb_copy, fixture_intents)
+    assert not stale
+    (kb_copy / "account.yaml").write_text(BROKEN_YAML)
+    bot, stale = load_bot(kb_copy, fixture_intents)
+    assert stale and set(bot.entries) == set(good.entries)
+    assert "account.yaml:4" in caplog.text and "last build that did" in caplog.text
+    with pytest.raises(Exception, match="account.yaml:4"):
+        load_bot(kb_copy, fixture_intents, fallback=False)  # a reload must see the error
+    app = create_app({"DB_PATH": str(tmp_path / "db.sqlite3"), "KNOWLEDGE_DIR": str(kb_copy),
+                      "INTENTS_DIR": str(fixture_intents), "ADMIN_TOKEN": TOKEN, "TESTING": True})
+    client = app.test_client()
+    assert client.post("/api/ask", json={"question": "tt zip code"}).get_json()["entry_id"] == "tt-zip-code"
+    check_error(client.post("/admin/reload", headers=AUTH), 422, "invalid_knowledge", "/admin/reload", "post")
+
+
+def test_start_with_invalid_files_and_no_good_build_fails(tmp_path, kb_copy, fixture_intents, clean_env,
+                                                          monkeypatch):
+    from helpbot.errors import KnowledgeError
+    from helpbot.web.reload import load_bot
+
+    monkeypatch.setenv("HELPBOT_CACHE_DIR", str(tmp_path / "empty-cache"))
+    (kb_copy / "account.yaml").write_text(BROKEN_YAML)
+    with pytest.raises(KnowledgeError, match="account.yaml:4"):
+        load_bot(kb_copy, fixture_intents)

@@ -185,6 +185,22 @@ def test_gunicorn_worker_reloads_on_sighup_and_refuses_invalid_yaml(gunicorn, kb
     assert load._children(gunicorn.process.pid) == workers  # reloaded in place, not restarted
 
 
+def test_gunicorn_worker_restarted_while_the_yaml_is_invalid_keeps_the_server_up(gunicorn, kb_copy):
+    """A worker that dies (crash, timeout) is started again by gunicorn; if the files on disk
+    do not load at that moment, it starts on the last good build instead of failing to boot,
+    which would make gunicorn stop the whole server."""
+    _, health = get(gunicorn.url, "/healthz")
+    workers = load._children(gunicorn.process.pid)
+    (kb_copy / "account.yaml").write_text(BROKEN_YAML)
+    os.kill(workers[0], signal.SIGKILL)
+    assert wait_for(lambda: len(load._children(gunicorn.process.pid)) == 2
+                    and workers[0] not in load._children(gunicorn.process.pid)
+                    and all(map(load.catches_sighup, load._children(gunicorn.process.pid)))), gunicorn.log_tail()
+    assert gunicorn.process.poll() is None, gunicorn.log_tail()
+    assert all_workers_report(gunicorn, health["entries"])
+    assert "serves the last build that did" in gunicorn.log_path.read_text()
+
+
 def test_helpbot_serve_reloads_on_sighup(tmp_path, kb_copy, fixture_intents, small_bot):
     port = load._free_port()
     env = {**os.environ, "HELPBOT_DB_PATH": str(tmp_path / "serve.sqlite3"), "HELPBOT_RATE_LIMIT": "off"}
@@ -221,6 +237,27 @@ def test_helpbot_serve_reloads_on_sighup(tmp_path, kb_copy, fixture_intents, sma
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
+
+
+def test_gunicorn_password_turns_are_never_stored_whichever_worker_gets_them(bot):
+    """With two workers the password typed after "check my password" lands on either one;
+    neither may store it (the prompt is noted in the shared database)."""
+    import sqlite3
+    from contextlib import closing
+
+    server = load.Server(workers=2)
+    server.start()
+    try:
+        for n in range(20):
+            session = f"gunicorn-pw-{n}"
+            post(server.url, "/api/ask", {"question": "check my password", "session_id": session})
+            status, _ = post(server.url, "/api/ask", {"question": "correct horse battery staple", "session_id": session})
+            assert status == 200
+        with closing(sqlite3.connect(server.env["HELPBOT_DB_PATH"])) as conn:
+            gaps = [row[0] for row in conn.execute("SELECT question FROM gaps")]
+    finally:
+        server.cleanup()
+    assert not [g for g in gaps if "horse" in g]
 
 
 def test_load_short_form_finishes_with_zero_errors(tmp_path, bot):

@@ -88,7 +88,11 @@ def test_wal_mode_and_folder_created(store):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_many_threads_write_safely(store):
+def test_many_threads_write_safely(tmp_path):
+    # SQLite's busy handler is not fair: on a loaded machine one of eight writers can wait
+    # longer than the 0.2 s the other tests use, so this one waits as long as production (2 s+).
+    store = SqliteStore(tmp_path / "threads.sqlite3", timeout=10.0)
+
     def work(n: int) -> None:
         for i in range(20):
             store.record_gap(f"question {n} {i}", "fallback", 0.1)
@@ -192,3 +196,32 @@ def test_long_text_is_cut(store):
 ])
 def test_is_gap(kind, confidence, gap):
     assert is_gap(kind, confidence) is gap
+
+
+def test_secret_prompt_notes_are_shared_used_once_and_expire(store, monkeypatch):
+    import helpbot.store as store_module
+
+    assert store.secret_expected("s1") is False
+    store.expect_secret("s1")
+    other_worker = SqliteStore(store.path)  # another process's store on the same file
+    assert other_worker.secret_expected("s1") is True
+    assert other_worker.secret_expected("s1") is False  # used up by that message
+    store.expect_secret("s2")
+    now = store_module.time.time()
+    monkeypatch.setattr(store_module.time, "time", lambda: now + store_module.SECRET_PROMPT_TTL + 1)
+    assert store.secret_expected("s2") is False  # too old: the conversation expired too
+    store.expect_secret("s3")  # each new note clears the expired ones
+    with closing(sqlite3.connect(store.path)) as conn:
+        assert [row[0] for row in conn.execute("SELECT session_id FROM secret_prompts")] == ["s3"]
+
+
+def test_plain_stores_need_not_share_secret_prompts():
+    class Minimal(Store):
+        def record_feedback(self, *a, **k): ...
+        def record_handoff(self, *a, **k): ...
+        def record_gap(self, *a, **k): ...
+        def report(self, limit=10): return {}
+
+    minimal = Minimal()
+    minimal.expect_secret("s")
+    assert minimal.secret_expected("s") is False

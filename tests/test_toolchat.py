@@ -140,3 +140,19 @@ def test_fee_boundary_through_the_chat(bot, amount, charge, onetouch):
 def test_a_quantity_is_not_an_amount_of_money(bot):
     reply = bot.ask("the seller shows no fixed price, how much will 500 units cost?")
     assert reply.kind != "tool"
+
+
+def test_a_passphrase_after_the_prompt_is_checked_whole(bot):
+    session = "phrase"
+    assert bot.ask("check my password", session_id=session).result is None
+    reply = bot.ask("correct horse battery staple", session_id=session)
+    assert reply.kind == "tool" and reply.tool == "password_check"
+    assert "contains_space" in reply.result["problems"]
+    assert "horse" not in reply.text
+
+
+def test_a_sentence_after_the_prompt_is_a_new_question_not_a_password(bot):
+    session = "sentence"
+    bot.ask("check my password", session_id=session)
+    reply = bot.ask("how do I post an RFQ", session_id=session)
+    assert reply.tool != "password_check"

@@ -48,7 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
     one, and a ``store`` to replace the SQLite one. ``RELOAD_ON_SIGHUP`` (a config key, not
     an environment variable; default: on unless ``TESTING``) installs the SIGHUP handler."""
     from helpbot.web import api, pages, security
-    from helpbot.web.reload import Reloader
+    from helpbot.web.reload import EarlySighup, Reloader, load_bot
 
     web = data_dir("web")
     app = Flask(__name__, static_folder=str(web / "static"), static_url_path="/static",
@@ -58,11 +58,16 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
     # Flask refuses bigger bodies with 413 before a view reads them.
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
     app.json.sort_keys = False  # keep the documented key order (kind, text, ...)
+    reload_on_sighup = app.config.get("RELOAD_ON_SIGHUP", not app.testing)
+    early = EarlySighup().install() if reload_on_sighup else None
 
     if bot is None:
-        from helpbot.bot import Bot
-
-        bot = Bot.load(knowledge_dir=app.config["KNOWLEDGE_DIR"], intents_dir=app.config["INTENTS_DIR"])
+        try:
+            bot, _ = load_bot(app.config["KNOWLEDGE_DIR"], app.config["INTENTS_DIR"])
+        except BaseException:
+            if early is not None:
+                early.restore()
+            raise
     state = Services(
         bot=bot,
         store=store if store is not None else SqliteStore(app.config["DB_PATH"]),
@@ -71,8 +76,10 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
     state.reloader = Reloader(state, app.config,
                               on_swap=lambda: app.extensions.pop("helpbot.source", None))
     app.extensions["helpbot"] = state
-    if app.config.get("RELOAD_ON_SIGHUP", not app.testing):
+    if early is not None:
         state.reloader.install_signal_handler()
+        if early.requested:  # a SIGHUP came while the bot was loading
+            state.reloader.request_reload("SIGHUP during start-up")
 
     security.init_app(app)
     api.init_app(app)

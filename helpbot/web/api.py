@@ -186,7 +186,18 @@ def ask():
     awaiting_password = _pending_tool(bot, session_id) == "password_check"
     reply = bot.ask(question, session_id=session_id)
     _record(reply, question, session_id, awaiting_password)
+    if _pending_tool(bot, session_id) == "password_check":
+        _note_password_prompt(session_id)
     return jsonify({**reply.to_dict(), "session_id": session_id})
+
+
+def _note_password_prompt(session_id: str) -> None:
+    """Tell the other workers (through the store) that this session's next message is a
+    password: under gunicorn it may reach a worker that has not seen this conversation."""
+    try:
+        services(current_app).store.expect_secret(session_id)
+    except Exception as exc:
+        _log_store_failure("could not note the password prompt", exc)
 
 
 def _pending_tool(bot: Any, session_id: str) -> str | None:
@@ -199,9 +210,18 @@ def _pending_tool(bot: Any, session_id: str) -> str | None:
 def _record(reply: Any, question: str, session_id: str, awaiting_password: bool) -> None:
     """Log content gaps and chat hand-offs; a failing store never stops the reply."""
     store = services(current_app).store
+    gap = is_gap(reply.kind, reply.confidence)
+    if (gap or reply.kind == "handoff") and not awaiting_password:
+        # Another worker may have asked this session for a password (its conversation
+        # lives there). When the store cannot say, assume it did: store nothing of it.
+        try:
+            awaiting_password = store.secret_expected(session_id)
+        except Exception as exc:
+            _log_store_failure("could not check for a password prompt", exc)
+            awaiting_password = True
     tool = "password_check" if awaiting_password else reply.tool
     try:
-        if is_gap(reply.kind, reply.confidence):
+        if gap:
             store.record_gap(question, reply.kind, reply.confidence, entry_id=reply.entry_id,
                              session_id=session_id, tool=tool)
         if reply.kind == "handoff":

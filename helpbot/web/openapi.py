@@ -47,6 +47,9 @@ AMOUNT = {"type": ["number", "string"], "exclusiveMinimum": 0, "maximum": 1_000_
 HOLIDAYS = {"type": ["string", "array", "object", "null"],
             "description": "A country code such as HK, a list of ISO dates (or an object whose keys are "
                            "dates), or null for none."}
+# Examples (entries of the bundled knowledge base) let the fuzzer reach past "no such entry".
+ENTRY_ID = {**STR, "examples": ["tt-payment-arrival-time", "tt-swift-code-not-recognised"]}
+METHOD = {**STR, "examples": ["tt", "boleto", "credit_card", "western_union", "domestic_wire"]}
 DEFAULT_MAX_QUESTION_CHARS = 500
 MAX_COMMENT_CHARS = 1000
 
@@ -92,7 +95,7 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
             "related_entries": {"type": "array", "items": ref("Suggestion")},
             "source_text": {"type": "array", "items": obj({"start": INT, "end": INT, "text": STR})},
         }),
-        "FeedbackRequest": obj({"session_id": SESSION, "entry_id": STR, "helpful": BOOL,
+        "FeedbackRequest": obj({"session_id": SESSION, "entry_id": ENTRY_ID, "helpful": BOOL,
                                 "comment": {"type": ["string", "null"], "maxLength": MAX_COMMENT_CHARS}},
                                ["session_id", "entry_id", "helpful"], closed=False),
         "FeedbackSaved": obj({"saved": {"const": True}}),
@@ -137,7 +140,7 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
                                                  "default": 6}}, ["kind"]),
              "oneOf": [{"required": ["principal"]}, {"required": ["amount"]}]},
             obj({"kind": {"const": "payment_method"},
-                 "method": {**STR, "description": "e.g. western_union, domestic_wire, tt."},
+                 "method": {**METHOD, "description": "e.g. western_union, domestic_wire, tt."},
                  "amount": AMOUNT, "currency": {**STR, "default": "USD"},
                  "buyer_country": {"type": ["string", "null"], "description": "ISO 3166 two-letter code."}},
                 ["kind", "method", "amount"]),
@@ -162,9 +165,9 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
             "notes": STRS,
         }, closed=False),
         "PaymentArrivalRequest": obj({
-            "method": {**STR, "description": "tt, credit_card, online_bank_payment, western_union, boleto, "
-                                             "pay_later, online_transfer or domestic_wire."},
-            "paid_on": {**STR, "description": "ISO date (or datetime for credit_card)."},
+            "method": {**METHOD, "description": "tt, credit_card, online_bank_payment, western_union, boleto, "
+                                                "pay_later, online_transfer or domestic_wire."},
+            "paid_on": {**STR, "description": "ISO date (or datetime for credit_card).", "examples": ["2026-11-20"]},
             "currency": {**STR, "default": "USD"},
             "account_number": {"type": ["string", "integer", "null"], "description": "Digits (T/T only)."},
             "transfer": {"enum": ["international", "domestic", None]},
@@ -267,7 +270,7 @@ def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> di
             }},
             "/api/entries/{entry_id}": {"get": {
                 "operationId": "getEntry", "tags": ["knowledge"], "summary": "One entry with its source text.",
-                "parameters": [{"name": "entry_id", "in": "path", "required": True, "schema": STR}],
+                "parameters": [{"name": "entry_id", "in": "path", "required": True, "schema": ENTRY_ID}],
                 "responses": {"200": _json("Entry"), **_errors("NotFound")},
             }},
             "/api/tools/password_check": _tool_path("password_check", "PasswordCheckRequest", "PasswordCheckResult",

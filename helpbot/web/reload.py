@@ -16,15 +16,23 @@ Processes: ``helpbot serve`` is one process; under gunicorn each worker has its 
 ``kill -HUP <worker pid>`` (or ``pkill -HUP -P <master pid>`` for all of them) reloads in
 place; ``POST /admin/reload`` reloads the worker that answers and then sends SIGHUP to its
 sibling workers (same master, same command line). ``kill -HUP <master pid>`` is gunicorn's
-own graceful restart: it works too, but new workers that cannot load the knowledge stop
-the server, so validate first (``helpbot kb lint``) or use the in-place reload.
+own graceful restart: it works too, and so does any worker gunicorn starts again (after a
+crash or a timeout) while the files on disk are invalid: a worker whose knowledge does not
+load starts on the last build that did (:func:`load_bot`, logged as an error) instead of
+failing to boot, which would make gunicorn stop the whole server.
+
+A SIGHUP that arrives while the app is still starting (gunicorn resets SIGHUP to "exit"
+before it imports the app) is remembered and served once the app is up (:class:`EarlySighup`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -63,10 +71,9 @@ class Reloader:
         self._worker: threading.Thread | None = None
 
     def _load_from_config(self, **options: Any) -> Bot:
-        from helpbot.bot import Bot
-
-        return Bot.load(knowledge_dir=self.config.get("KNOWLEDGE_DIR"),
-                        intents_dir=self.config.get("INTENTS_DIR"), **options)
+        bot, _ = load_bot(self.config.get("KNOWLEDGE_DIR"), self.config.get("INTENTS_DIR"), fallback=False,
+                          **options)
+        return bot
 
     def reload(self) -> ReloadResult:
         """Build a new Bot and swap it in; KnowledgeError (old Bot kept) when it cannot load."""
@@ -97,7 +104,7 @@ class Reloader:
         into one more rebuild after it (so a file saved meanwhile is picked up)."""
         with self._state_lock:
             self._requested += 1
-            if self._worker is not None and self._worker.is_alive():
+            if self._worker is not None:  # running: it sees the new request before it ends
                 return
             self._worker = threading.Thread(target=self._drain, args=(reason,), name="helpbot-reload",
                                             daemon=True)
@@ -107,6 +114,7 @@ class Reloader:
         while True:
             with self._state_lock:
                 if self._requested == 0:
+                    self._worker = None
                     return
                 self._requested = 0
             try:
@@ -176,3 +184,109 @@ def sibling_processes(proc: Path = Path("/proc")) -> list[int]:
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile, or not ours to read
     return sorted(found)
+
+
+# -- start-up ----------------------------------------------------------------------------------------
+
+class EarlySighup:
+    """While the app starts: remember a SIGHUP instead of dying of it (gunicorn's workers
+    reset SIGHUP to its default, exit, before they import the app)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous: Any = None
+        self.installed = False
+
+    def install(self) -> EarlySighup:
+        if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGHUP, self._remember)
+            self.installed = True
+        return self
+
+    def _remember(self, signum: int, frame: Any) -> None:
+        self.requested = True
+
+    def restore(self) -> None:
+        if self.installed:
+            signal.signal(signal.SIGHUP, self.previous)
+            self.installed = False
+
+
+def _folders(knowledge_dir: str | Path | None, intents_dir: str | Path | None) -> tuple[Path, Path | None]:
+    """The folders Bot.load reads for these settings (the bundled ones when both are unset)."""
+    from helpbot.paths import data_dir
+
+    knowledge = Path(knowledge_dir) if knowledge_dir is not None else data_dir("knowledge")
+    if intents_dir is None and knowledge_dir is None:
+        intents_dir = data_dir("intents")
+    return knowledge, Path(intents_dir) if intents_dir is not None else None
+
+
+def _pointer(knowledge: Path, intents: Path | None) -> Path:
+    from helpbot import __version__, cache
+
+    name = hashlib.sha256(f"{knowledge.resolve()}|{intents.resolve() if intents else ''}|{__version__}"
+                          .encode()).hexdigest()[:24]
+    return cache.default_dir() / "last-good" / f"{name}.json"
+
+
+def _index_key(knowledge: Path, intents: Path | None) -> str | None:
+    """The index cache key Bot.load uses for these files (same recipe as helpbot.bot)."""
+    from helpbot import __version__, cache
+    from helpbot.knowledge import knowledge_files
+
+    files = knowledge_files(knowledge) + (sorted(intents.glob("*.yaml")) if intents and intents.is_dir() else [])
+    return cache.fingerprint(files, extra=__version__) if files else None
+
+
+def _remember_good(knowledge: Path, intents: Path | None) -> None:
+    try:
+        key = _index_key(knowledge, intents)
+        if key is None:
+            return
+        pointer = _pointer(knowledge, intents)
+        if pointer.is_file() and json.loads(pointer.read_text()).get("key") == key:
+            return
+        pointer.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=pointer.parent, delete=False, suffix=".tmp") as handle:
+            json.dump({"key": key, "knowledge": str(knowledge), "saved": time.time()}, handle)
+        os.replace(handle.name, pointer)
+    except (OSError, ValueError) as exc:  # a read-only cache: no fallback, nothing else lost
+        log.warning("could not record the last good knowledge build: %s", exc)
+
+
+def _last_good(knowledge: Path, intents: Path | None, **options: Any) -> Bot | None:
+    from helpbot import cache
+    from helpbot.bot import Bot, Index
+
+    try:
+        key = json.loads(_pointer(knowledge, intents).read_text())["key"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    state = cache.load(cache.default_dir(), key)
+    if not (isinstance(state, tuple) and len(state) == 3 and isinstance(state[2], Index)):
+        return None
+    entries, intent_set, index = state
+    return Bot(entries, intent_set, index=index, **options)
+
+
+def load_bot(knowledge_dir: str | Path | None, intents_dir: str | Path | None, *, fallback: bool = True,
+             **options: Any) -> tuple[Bot, bool]:
+    """``Bot.load`` that remembers the last build that loaded for these folders and, with
+    ``fallback``, starts on it when the files on disk do not load (returns (bot, stale)).
+    Without a last good build the error is raised as usual."""
+    from helpbot.bot import Bot
+    from helpbot.errors import HelpbotError
+
+    knowledge, intents = _folders(knowledge_dir, intents_dir)
+    try:
+        bot = Bot.load(knowledge_dir=knowledge_dir, intents_dir=intents_dir, **options)
+    except (HelpbotError, OSError) as exc:
+        previous = _last_good(knowledge, intents, **options) if fallback else None
+        if previous is None:
+            raise
+        log.error("the knowledge does not load, so this process serves the last build that did "
+                  "(%d entries) until it is fixed and reloaded: %s", len(previous.entries), exc)
+        return previous, True
+    _remember_good(knowledge, intents)
+    return bot, False
