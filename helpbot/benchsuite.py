@@ -91,6 +91,8 @@ def bench_in_process(bot, questions: list[str], *, repeat: int = 3) -> dict[str,
         t6 = time.perf_counter()
         for name, value in zip(stages, (t1 - started, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
             stages[name].append(value * 1000)
+    for q in questions:  # fill the rank cache, then time the hits
+        bot.ask(q)
     cached = [_timed(lambda q=q: bot.ask(q)) for q in questions]
     return {"ask": _percentiles(totals), "ask_repeated_question": _percentiles(cached), "stages": {k: _percentiles(v) for k, v in stages.items()},
             "note": "candidates+fuzzy re-runs the earlier stages and adds fuzzy matching and features"}
@@ -348,7 +350,9 @@ def render_markdown(result: dict[str, Any]) -> str:
         lines += [
             f"`gunicorn -w {http['workers']} 'helpbot.web:create_app()'` on loopback, wrk with {http['connections']} "
             f"connections for {http['seconds']} s per endpoint, in one run, on the same 2 cores as the server. "
-            "The ask requests cycle through the eval questions.",
+            "The ask requests cycle through the eval questions (663 distinct): like real help-center traffic "
+            "they repeat, so most rankings come from the bounded rank cache; a question never seen before costs "
+            "what section 1 shows. Every content-gap write still reaches SQLite.",
             "",
             "| endpoint | requests/s | p50 | p99 | errors | target |",
             "|---|---|---|---|---|---|",
