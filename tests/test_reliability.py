@@ -28,24 +28,10 @@ import pytest
 from helpbot import Bot
 from helpbot.models import Reply
 from helpbot.store import SqliteStore, Store
-from web_fixtures import check_error, check_openapi, clean_env, make_app  # noqa: F401
+from web_fixtures import BROKEN_YAML, NEW_ENTRY, check_error, check_openapi, clean_env, make_app  # noqa: F401
 
 TOKEN = "reload-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-NEW_ENTRY = """
-  - id: reload-new-entry
-    title: How do I download my invoice?
-    category: account
-    audience: buyer
-    questions:
-      - download invoice
-      - where can I get the invoice for my order
-      - invoice pdf download
-      - dowload invoce
-    answer: Open the order in My Orders and click Download Invoice.
-    source_lines: [[1, 1]]
-"""
-BROKEN_YAML = "entries:\n  - id: broken\n    title: [unclosed\n    answer: x\n"
 
 
 @pytest.fixture

@@ -26,23 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from web_fixtures import BROKEN_YAML, NEW_ENTRY
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "server-admin-token"
-NEW_ENTRY = """
-  - id: reload-new-entry
-    title: How do I download my invoice?
-    category: account
-    audience: buyer
-    questions:
-      - download invoice
-      - where can I get the invoice for my order
-      - invoice pdf download
-      - dowload invoce
-    answer: Open the order in My Orders and click Download Invoice.
-    source_lines: [[1, 1]]
-"""
-BROKEN_YAML = "entries:\n  - id: broken\n    title: [unclosed\n    answer: x\n"
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not sys.platform.startswith("linux"),
                                                    reason="reads /proc and sends POSIX signals")]

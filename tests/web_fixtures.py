@@ -136,3 +136,20 @@ def live_server(bot: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 __all__ = ["SECRET", "BrokenStore", "LiveServer", "app", "check_error", "check_openapi", "clean_env",
            "client", "live_server", "lookup", "make_app", "SqliteStore"]
+
+
+# A knowledge entry to add, and a file that does not parse: for the reload tests.
+NEW_ENTRY = """
+  - id: reload-new-entry
+    title: How do I download my invoice?
+    category: account
+    audience: buyer
+    questions:
+      - download invoice
+      - where can I get the invoice for my order
+      - invoice pdf download
+      - dowload invoce
+    answer: Open the order in My Orders and click Download Invoice.
+    source_lines: [[1, 1]]
+"""
+BROKEN_YAML = "entries:\n  - id: broken\n    title: [unclosed\n    answer: x\n"
