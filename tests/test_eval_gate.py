@@ -1,7 +1,7 @@
 """CI gate: the bundled bot on the held-out test split must not fall below its measured level.
 
 Measured on eval/cases/test.jsonl when the gate was last set (see README, "Evaluating"):
-top-1 88.5%, recall@3 97.8%, out-of-scope recall 88.9%, smalltalk 94.4%, handoff 87.5%,
+top-1 88.9%, recall@3 97.8%, out-of-scope recall 84.4%, smalltalk 100%, handoff 87.5%,
 tool 95.7%. Builds are deterministic (fixed seeds), so the same code gives the same figures. The gates sit just under those figures so a real regression fails CI while the
 figures themselves live in the closing notes, not in assertions about speed.
 """
@@ -18,8 +18,8 @@ CASES = Path(__file__).resolve().parent.parent / "eval" / "cases"
 GATES = {
     "top1": 0.87,
     "recall_at_3": 0.96,
-    "oos_recall": 0.84,
-    "smalltalk_accuracy": 0.88,
+    "oos_recall": 0.82,
+    "smalltalk_accuracy": 0.94,
     "handoff_accuracy": 0.81,
     "tool_accuracy": 0.9,
 }
