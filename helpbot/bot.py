@@ -58,6 +58,23 @@ class Index:
     fusion: Fusion
 
 
+def resolve_folders(
+    knowledge_dir: str | Path | None, intents_dir: str | Path | None
+) -> tuple[Path, Path | None]:
+    """The folders Bot.load reads: the bundled ones when neither is given; a knowledge folder
+    given alone is read without intents (FAQ only)."""
+    knowledge = Path(knowledge_dir) if knowledge_dir is not None else data_dir("knowledge")
+    if intents_dir is None and knowledge_dir is None:
+        intents_dir = data_dir("intents")
+    return knowledge, Path(intents_dir) if intents_dir is not None else None
+
+
+def index_key(knowledge: Path, intents: Path | None) -> str | None:
+    """The disk-cache key of the index built from these folders (None: no files to key on)."""
+    files = knowledge_files(knowledge) + (sorted(intents.glob("*.yaml")) if intents and intents.is_dir() else [])
+    return cache.fingerprint(files, extra=__version__) if files else None
+
+
 def build_index(entries: list[Entry], intent_set: IntentSet) -> Index:
     docs = [Doc(e.id, e.title, e.questions, e.answer, e.tags) for e in entries]
     docs += [Doc(f"intent:{i.name}", i.examples[0], i.examples[1:] or i.examples, "", ()) for i in intent_set.intents]
@@ -79,7 +96,7 @@ def build_index(entries: list[Entry], intent_set: IntentSet) -> Index:
                                full_char_max_texts=full_char_max_texts)
 
     retriever = new_retriever().fit(docs)
-    fusion = Fusion().fit(out_of_fold_examples(docs, (), new_retriever))
+    fusion = Fusion().fit(out_of_fold_examples(docs, new_retriever))
     _return_freed_memory()
     return Index(docs, retriever, fusion)
 
@@ -144,24 +161,29 @@ class Bot:
         knowledge and intents files are unchanged; ``cache_dir=None`` keeps the default folder,
         ``use_cache=False`` always rebuilds.
         """
-        knowledge = Path(knowledge_dir) if knowledge_dir is not None else data_dir("knowledge")
-        if intents_dir is None and knowledge_dir is None:
-            intents_dir = data_dir("intents")
-        intents = Path(intents_dir) if intents_dir is not None else None
-        files = knowledge_files(knowledge) + (sorted(intents.glob("*.yaml")) if intents and intents.is_dir() else [])
-        if use_cache and files:
-            directory = Path(cache_dir) if cache_dir is not None else cache.default_dir()
-            key = cache.fingerprint(files, extra=__version__)
-            state = cache.load(directory, key)
-            if isinstance(state, tuple) and len(state) == 3 and isinstance(state[2], Index):
-                entries, intent_set, index = state
-                return cls(entries, intent_set, index=index, **options)
+        knowledge, intents = resolve_folders(knowledge_dir, intents_dir)
+        key = index_key(knowledge, intents) if use_cache else None
+        directory = Path(cache_dir) if cache_dir is not None else cache.default_dir()
+        if key is not None:
+            cached = cls.from_cache(key, cache_dir=directory, **options)
+            if cached is not None:
+                return cached
         entries = load_knowledge(knowledge)
         intent_set = load_intents(intents)
         bot = cls(entries, intent_set, **options)
-        if use_cache and files:
+        if key is not None:
             cache.save(directory, key, (entries, intent_set, bot.index))
         return bot
+
+    @classmethod
+    def from_cache(cls, key: str, *, cache_dir: str | Path | None = None, **options) -> Bot | None:
+        """The bot built earlier under ``key`` (see :func:`index_key`), or None."""
+        directory = Path(cache_dir) if cache_dir is not None else cache.default_dir()
+        state = cache.load(directory, key)
+        if not (isinstance(state, tuple) and len(state) == 3 and isinstance(state[2], Index)):
+            return None
+        entries, intent_set, index = state
+        return cls(entries, intent_set, index=index, **options)
 
     # -- retrieval -----------------------------------------------------------------------------
 
@@ -232,9 +254,7 @@ class Bot:
     def _answer(self, entry: Entry, confidence: float, session: Session, question: str,
                 *, allow_tool: bool = True) -> Reply:
         if allow_tool:
-            tool_reply = (
-                toolchat.run_for_entry(self, entry, question, session, confidence) if entry.tool else None
-            ) or toolchat.run_if_complete(self, question, session, confidence)
+            tool_reply = toolchat.run_if_complete(self, question, session, confidence, first=entry.tool)
             if tool_reply is not None:
                 return tool_reply
         session.last_entry_id = entry.id

@@ -8,7 +8,8 @@ Two small logistic regressions, learned when the bot loads and never on evaluati
   of the time" on questions the index has not seen.
 
 Training data comes from the knowledge base itself: its example questions, each scored by a
-retriever fitted *without* it (k-fold), plus out-of-scope examples with no right answer. That
+retriever fitted *without* it (k-fold). Out-of-scope examples take part as the questions of one
+more doc (see ``helpbot.bot.build_index``), so they are held out the same way. That
 makes the fusion work unchanged on any knowledge base in the same format.
 """
 
@@ -110,7 +111,6 @@ class Fusion:
 
 def out_of_fold_examples(
     docs: Sequence[Doc],
-    negatives: Sequence[str],
     make_retriever: Callable[[], HybridRetriever],
     *,
     folds: int = 3,
@@ -147,6 +147,4 @@ def out_of_fold_examples(
             candidates = retriever.candidates(docs[d].questions[j])
             position = np.flatnonzero(candidates.indices == d)
             examples.append(Example(candidates, int(position[0]) if len(position) else -1))
-        for text in negatives[fold::folds]:
-            examples.append(Example(retriever.candidates(text), -1))
     return examples

@@ -47,7 +47,6 @@ class Candidates:
 
     indices: np.ndarray
     features: np.ndarray
-    normalised_query: str
 
 
 class HybridRetriever:
@@ -212,7 +211,7 @@ class HybridRetriever:
             rows[:, col] = np.log1p(rows[:, col])
         rows[:, 7] = rows[:, 6] - rows[:, 6].max()
         rows[:, 17] = rows[:, 16] - rows[:, 16].max()
-        return Candidates(pool, rows, normalised)
+        return Candidates(pool, rows)
 
     def _shortlist_scores(
         self, normalised: str, bm25_all: np.ndarray, question_bm25: np.ndarray

@@ -176,20 +176,15 @@ def start(bot: Bot, tool: str, question: str, session: Session, confidence: floa
     return _ask_for(tool, params, session, confidence)
 
 
-def run_for_entry(bot: Bot, entry, question: str, session: Session, confidence: float) -> Reply | None:
-    """A knowledge answer whose entry has a tool: run the tool when the message carries its figures."""
-    tool = entry.tool
-    params = gather(tool, question, bot.today())
-    if missing(tool, params) or not _TRIGGERS[tool].search(question) or not _looks_personal(tool, question):
-        return None
-    return _run(bot, tool, params, session, confidence)
-
-
-def run_if_complete(bot: Bot, question: str, session: Session, confidence: float) -> Reply | None:
-    """Unsure which entry fits, but the message carries every figure a tool needs: run it."""
+def run_if_complete(
+    bot: Bot, question: str, session: Session, confidence: float, *, first: str | None = None
+) -> Reply | None:
+    """The message carries every figure a tool needs and asks what it computes: run it.
+    ``first``: the tool of the entry being answered, tried before the others."""
     today = bot.today()
-    for tool, trigger in _TRIGGERS.items():
-        if trigger.search(question):
+    order = ([first] if first else []) + [t for t in _TRIGGERS if t != first]
+    for tool in order:
+        if _TRIGGERS[tool].search(question):
             params = gather(tool, question, today)
             if not missing(tool, params) and _looks_personal(tool, question):
                 return _run(bot, tool, params, session, confidence)

@@ -212,16 +212,6 @@ class EarlySighup:
             self.installed = False
 
 
-def _folders(knowledge_dir: str | Path | None, intents_dir: str | Path | None) -> tuple[Path, Path | None]:
-    """The folders Bot.load reads for these settings (the bundled ones when both are unset)."""
-    from helpbot.paths import data_dir
-
-    knowledge = Path(knowledge_dir) if knowledge_dir is not None else data_dir("knowledge")
-    if intents_dir is None and knowledge_dir is None:
-        intents_dir = data_dir("intents")
-    return knowledge, Path(intents_dir) if intents_dir is not None else None
-
-
 def _pointer(knowledge: Path, intents: Path | None) -> Path:
     from helpbot import __version__, cache
 
@@ -230,18 +220,11 @@ def _pointer(knowledge: Path, intents: Path | None) -> Path:
     return cache.default_dir() / "last-good" / f"{name}.json"
 
 
-def _index_key(knowledge: Path, intents: Path | None) -> str | None:
-    """The index cache key Bot.load uses for these files (same recipe as helpbot.bot)."""
-    from helpbot import __version__, cache
-    from helpbot.knowledge import knowledge_files
-
-    files = knowledge_files(knowledge) + (sorted(intents.glob("*.yaml")) if intents and intents.is_dir() else [])
-    return cache.fingerprint(files, extra=__version__) if files else None
-
-
 def _remember_good(knowledge: Path, intents: Path | None) -> None:
+    from helpbot.bot import index_key
+
     try:
-        key = _index_key(knowledge, intents)
+        key = index_key(knowledge, intents)
         if key is None:
             return
         pointer = _pointer(knowledge, intents)
@@ -256,18 +239,13 @@ def _remember_good(knowledge: Path, intents: Path | None) -> None:
 
 
 def _last_good(knowledge: Path, intents: Path | None, **options: Any) -> Bot | None:
-    from helpbot import cache
-    from helpbot.bot import Bot, Index
+    from helpbot.bot import Bot
 
     try:
         key = json.loads(_pointer(knowledge, intents).read_text())["key"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    state = cache.load(cache.default_dir(), key)
-    if not (isinstance(state, tuple) and len(state) == 3 and isinstance(state[2], Index)):
-        return None
-    entries, intent_set, index = state
-    return Bot(entries, intent_set, index=index, **options)
+    return Bot.from_cache(key, **options)
 
 
 def load_bot(knowledge_dir: str | Path | None, intents_dir: str | Path | None, *, fallback: bool = True,
@@ -275,10 +253,10 @@ def load_bot(knowledge_dir: str | Path | None, intents_dir: str | Path | None, *
     """``Bot.load`` that remembers the last build that loaded for these folders and, with
     ``fallback``, starts on it when the files on disk do not load (returns (bot, stale)).
     Without a last good build the error is raised as usual."""
-    from helpbot.bot import Bot
+    from helpbot.bot import Bot, resolve_folders
     from helpbot.errors import HelpbotError
 
-    knowledge, intents = _folders(knowledge_dir, intents_dir)
+    knowledge, intents = resolve_folders(knowledge_dir, intents_dir)
     try:
         bot = Bot.load(knowledge_dir=knowledge_dir, intents_dir=intents_dir, **options)
     except (HelpbotError, OSError) as exc:
