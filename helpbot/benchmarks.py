@@ -29,18 +29,19 @@ def _slug(intent: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", intent.lower()).strip("-")
 
 
-def _write_knowledge(out: Path, category: str, intents: dict[str, list[tuple[int, str]]]) -> None:
+def _write_knowledge(out: Path, category: str, intents: dict[str, list[tuple[int, str]]],
+                     *, title_from_first: bool = False) -> None:
     knowledge = out / "knowledge"
     knowledge.mkdir(parents=True, exist_ok=True)
     entries = []
     for intent, rows in sorted(intents.items()):
         entries.append({
             "id": _slug(intent),
-            "title": intent.replace("_", " "),
+            "title": rows[0][1] if title_from_first else intent.replace("_", " "),
             "category": category,
             "audience": "both",
             "questions": [text for _, text in rows],
-            "answer": f"Intent: {intent}",
+            "answer": f"Intent: {intent.replace('_', ' ')}",
             # Provenance: the row (CSV) or item (JSON) numbers of the training utterances.
             "source_lines": [[n, n] for n, _ in rows],
         })
@@ -66,8 +67,12 @@ def read_clinc150(data_dir: Path) -> dict[str, list[list[str]]]:
     return json.loads((Path(data_dir) / "data_full.json").read_text(encoding="utf-8"))
 
 
-def import_dataset(name: str, data_dir: Path, out: Path) -> dict[str, int]:
-    """Write ``out/knowledge`` (and ``out/intents``) for a data set; return what was written."""
+def import_dataset(name: str, data_dir: Path, out: Path, *, phrasings: int | None = None) -> dict[str, int]:
+    """Write ``out/knowledge`` (and ``out/intents``) for a data set; return what was written.
+
+    ``phrasings=1``: the situation of a new help center whose articles have only a title: each
+    entry keeps only its first training utterance, as its title and its one question, and no
+    out-of-scope examples are written."""
     data_dir, out = Path(data_dir), Path(out)
     intents: dict[str, list[tuple[int, str]]] = {}
     negatives: list[str] = []
@@ -81,7 +86,10 @@ def import_dataset(name: str, data_dir: Path, out: Path) -> dict[str, int]:
         negatives = [text for text, _ in data["oos_train"]]
     else:
         raise HelpbotError(f"Unknown data set {name!r}. Choose from {', '.join(DATASETS)}.")
-    _write_knowledge(out, name, intents)
+    if phrasings is not None:
+        intents = {intent: rows[:phrasings] for intent, rows in intents.items()}
+        negatives = []
+    _write_knowledge(out, name, intents, title_from_first=phrasings is not None)
     _write_intents(out, negatives)
     return {"intents": len(intents), "questions": sum(len(v) for v in intents.values()), "negatives": len(negatives)}
 
@@ -102,9 +110,9 @@ def _decide(bot, text: str) -> Decision:
 
 def _ranked_top(bot, text: str) -> tuple[str | None, float]:
     """The best doc and the confidence, as Bot.ask sees them (None: an intent or out of scope)."""
-    ranked, _, confidence = bot._rank(text)
-    key = bot.docs[ranked[0]].key
-    return (key if key in bot.entries else None), confidence
+    ranking = bot.ranker.rank(text)
+    key = bot.docs[ranking.docs[0]].key
+    return (key if key in bot.entries else None), ranking.confidence
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -178,6 +186,26 @@ def run_clinc150(data_dir: Path, out: Path, *, limit: int | None = None) -> dict
         })
     return {"dataset": "clinc150", "test_queries": len(test), "oos_test_queries": len(oos_test),
             "load_s": load_s, "threshold_on_val": round(best, 2), "settings": rows}
+
+
+def run_one_phrasing(name: str, data_dir: Path, out: Path, *, limit: int | None = None) -> dict[str, Any]:
+    """A base with one phrasing per entry (see ``import_dataset(phrasings=1)``) asked with the
+    official in-scope test utterances at the default thresholds: how often ``Bot.ask`` answers
+    with the right entry, and how often search ranks it first."""
+    import_dataset(name, data_dir, out, phrasings=1)
+    bot, load_s = _load(out)
+    test = (read_banking77(data_dir, "test") if name == "banking77"
+            else [(t, i) for t, i in read_clinc150(data_dir)["test"]])
+    if limit:
+        test = random.Random(1).sample(test, min(limit, len(test)))
+    decisions = [(_decide(bot, text), _slug(intent)) for text, intent in test]
+    ranked_first = sum(bool(hits) and hits[0].entry_id == _slug(intent)
+                       for (text, intent) in test for hits in [bot.search(text, k=1)])
+    return {"dataset": name, "phrasings_per_entry": 1, "test_queries": len(test), "load_s": load_s,
+            "answered_right": sum(d.entry_id == gold for d, gold in decisions) / len(decisions),
+            "answered": sum(d.entry_id is not None for d, _ in decisions) / len(decisions),
+            "search_rank1": ranked_first / len(test),
+            **_percentiles([d.latency_ms for d, _ in decisions])}
 
 
 def linear_svc_baseline(name: str, data_dir: Path) -> dict[str, Any]:

@@ -70,7 +70,9 @@ def bench_in_process(bot, questions: list[str], *, repeat: int = 3) -> dict[str,
 
     totals = [_timed(lambda q=q: uncached(q)) for _ in range(repeat) for q in questions]
     retriever, fusion, analyzer = bot.retriever, bot.fusion, bot.analyzer
-    stages: dict[str, list[float]] = {k: [] for k in ("normalise", "bm25", "tfidf", "classifier", "candidates+fuzzy", "fusion")}
+    names = ("normalise", "bm25", "tfidf", "classifier", "encode", "embedding cosines", "candidates", "fusion")
+    stages: dict[str, list[float]] = {k: [] for k in names}
+    encoded = 0
     for q in questions:
         started = time.perf_counter()
         normalised = analyzer.normalise(q)
@@ -85,17 +87,29 @@ def bench_in_process(bot, questions: list[str], *, repeat: int = 3) -> dict[str,
         if retriever.classifier_ is not None:
             retriever.classifier_.scores(normalised)
         t4 = time.perf_counter()
-        candidates = retriever.candidates(q)  # everything above again, plus the fuzzy features
+        vector = None
+        if retriever.semantic_ is not None:
+            vector, ran = retriever.query_vector(q, normalised)
+            encoded += ran
         t5 = time.perf_counter()
-        fusion.confidence(fusion.scores(candidates.features), candidates.features)
+        if vector is not None:
+            retriever.semantic_.scores(vector)
         t6 = time.perf_counter()
-        for name, value in zip(stages, (t1 - started, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+        candidates = retriever.candidates(q, vector)  # everything above again, plus fuzzy and features
+        t7 = time.perf_counter()
+        fusion.confidence(fusion.scores(candidates.features), candidates.features)
+        t8 = time.perf_counter()
+        for name, value in zip(stages, (t1 - started, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6, t8 - t7)):
             stages[name].append(value * 1000)
     for q in questions:  # fill the rank cache, then time the hits
         bot.ask(q)
     cached = [_timed(lambda q=q: bot.ask(q)) for q in questions]
-    return {"ask": _percentiles(totals), "ask_repeated_question": _percentiles(cached), "stages": {k: _percentiles(v) for k, v in stages.items()},
-            "note": "candidates+fuzzy re-runs the earlier stages and adds fuzzy matching and features"}
+    return {"ask": _percentiles(totals), "ask_repeated_question": _percentiles(cached),
+            "stages": {k: _percentiles(v) for k, v in stages.items()},
+            "embeddings": retriever.semantic_ is not None,
+            "encoder_skipped_share": 1 - encoded / len(questions) if retriever.semantic_ is not None else None,
+            "note": "candidates re-runs the lexical stages with the vector given and adds fuzzy matching and "
+                    "features; Bot.ask overlaps the encoder with the lexical stages on a second thread"}
 
 
 # -- 3. scale ----------------------------------------------------------------------------------
@@ -131,7 +145,7 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def bench_scale_one(n: int, *, queries: int = 200, reference: bool = True) -> dict[str, Any]:
+def bench_scale_one(n: int, *, queries: int = 200, reference: bool = True, embeddings: bool = True) -> dict[str, Any]:
     """One size, in this process (run it in a fresh process so memory is its own)."""
     from helpbot.bm25 import BM25
     from helpbot.bot import Bot
@@ -146,14 +160,20 @@ def bench_scale_one(n: int, *, queries: int = 200, reference: bool = True) -> di
     asked = [rng.choice(rng.choice(entries).questions) for _ in range(queries)]
     before = _rss_mb()
     started = time.perf_counter()
-    bot = Bot(entries, IntentSet((), (), EMPTY_SYNONYMS))
+    bot = Bot(entries, IntentSet((), (), EMPTY_SYNONYMS), embeddings=embeddings)
     build_s = time.perf_counter() - started
     rss = _rss_mb()
     for q in asked[:20]:
         bot.ask(q)
     ask = _percentiles([_timed(lambda q=q: (bot.clear_rank_cache(), bot.ask(q))) for q in asked])
+    # Exactness: an entry's own stored question, asked word for word, must answer with that entry.
+    owners = [rng.choice(entries) for _ in range(queries)]
+    own = [(e.id, rng.choice((e.title, *e.questions))) for e in owners]
+    exact = sum(reply.kind == "answer" and reply.entry_id == entry_id
+                for entry_id, q in own for reply in [bot.ask(q)]) / len(own)
     result: dict[str, Any] = {"entries": n, "build_s": round(build_s, 2), "rss_mb": round(rss, 1),
-                              "rss_index_mb": round(rss - before, 1), "ask": ask}
+                              "rss_index_mb": round(rss - before, 1), "ask": ask,
+                              "embeddings": bot.index.embeddings, "own_question_answered_share": exact}
     if reference:
         from rank_bm25 import BM25Okapi
 
@@ -298,105 +318,28 @@ def run_suite(*, quick: bool, root: Path) -> dict[str, Any]:
     result["in_process"] = bench_in_process(bot, questions[:60] if quick else questions, repeat=1 if quick else 3)
     result["scale"] = bench_scale([300] if quick else [300, 3000, 30000, 300000], queries=30 if quick else 200)
     result["cold_start"] = bench_cold_start(runs=1 if quick else 5)
+    result["stage_size_mb"] = stage_size_mb()
     result["http"] = bench_http(questions, seconds=2 if quick else 15, connections=8 if quick else 32)
     return result
 
 
+def stage_size_mb() -> dict[str, float]:
+    """Installed size the embedding stage adds: onnxruntime, tokenizers and the shipped model."""
+    from importlib import metadata
+
+    from helpbot.embeddings import MODEL_DIR
+
+    sizes = {}
+    for name in ("onnxruntime", "tokenizers"):
+        try:
+            files = metadata.distribution(name).files or []
+            sizes[name] = sum(f.locate().stat().st_size for f in files if f.locate().is_file()) / 1e6
+        except metadata.PackageNotFoundError:
+            sizes[name] = 0.0
+    sizes["model"] = sum(p.stat().st_size for p in MODEL_DIR.iterdir() if p.is_file()) / 1e6
+    sizes["total"] = sum(sizes.values())
+    return {k: round(v, 1) for k, v in sizes.items()}
+
+
 if __name__ == "__main__" and len(sys.argv) >= 3 and sys.argv[1] == "scale-one":
     print(json.dumps(bench_scale_one(int(sys.argv[2]), queries=int(sys.argv[3]) if len(sys.argv) > 3 else 200)))
-
-
-def _mark(ok: bool) -> str:
-    return "met" if ok else "**not met**"
-
-
-def render_markdown(result: dict[str, Any]) -> str:
-    """docs/PERFORMANCE.md from one run's results, every figure beside its target."""
-    m = result["machine"]
-    inproc = result["in_process"]
-    lines = [
-        "# Performance",
-        "",
-        "Measured with `helpbot bench --markdown docs/PERFORMANCE.md` (the raw numbers: `--json`). Machine: "
-        f"{m['cpus']} cores, {m['machine']}, Python {m['python']}, {m['system']}. These machines are shared and "
-        "noisy: absolute times drift from run to run, the ratios against the reference measured in the same run "
-        "hold. Tests never assert a time; CI runs `helpbot bench --quick` as a smoke test only.",
-        "",
-        "## 1. In-process `Bot.ask` (bundled knowledge base, warm, every eval question)",
-        "",
-        "| measure | p50 | p99 | target |",
-        "|---|---|---|---|",
-        f"| `Bot.ask`, question not seen before (rank cache cleared) | {inproc['ask']['p50_ms']:.2f} ms | "
-        f"{inproc['ask']['p99_ms']:.2f} ms | p50 <= 1 ms, p99 <= 3 ms: "
-        f"{_mark(inproc['ask']['p50_ms'] <= 1 and inproc['ask']['p99_ms'] <= 3)} |",
-        f"| `Bot.ask`, repeated question (rank cache hit) | {inproc['ask_repeated_question']['p50_ms']:.3f} ms | "
-        f"{inproc['ask_repeated_question']['p99_ms']:.3f} ms | |",
-        "",
-        "Per stage (the same questions, timed stage by stage):",
-        "",
-        "| stage | p50 | p99 |",
-        "|---|---|---|",
-    ]
-    for name, row in inproc["stages"].items():
-        lines.append(f"| {name} | {row['p50_ms']:.3f} ms | {row['p99_ms']:.3f} ms |")
-    lines += ["", inproc["note"].capitalize() + ".", ""]
-
-    http = result["http"]
-    lines += ["## 2. HTTP: the production command under wrk", ""]
-    if "skipped" in http:
-        lines.append(f"Skipped: {http['skipped']}.")
-    else:
-        ask, health = http["ask"], http["healthz"]
-        lines += [
-            f"`gunicorn -w {http['workers']} 'helpbot.web:create_app()'` on loopback, wrk with {http['connections']} "
-            f"connections for {http['seconds']} s per endpoint, in one run, on the same 2 cores as the server. "
-            "The ask requests cycle through the eval questions (663 distinct): like real help-center traffic "
-            "they repeat, so most rankings come from the bounded rank cache; a question never seen before costs "
-            "what section 1 shows. Every content-gap write still reaches SQLite.",
-            "",
-            "| endpoint | requests/s | p50 | p99 | errors | target |",
-            "|---|---|---|---|---|---|",
-            f"| `POST /api/ask` | {ask['requests_per_s']:.0f} | {ask['p50_ms']:.1f} ms | {ask['p99_ms']:.1f} ms | "
-            f"{ask['non_2xx']} non-2xx, socket errors: {ask['socket_errors']} | >= 1,000 req/s and p99 <= 50 ms: "
-            f"{_mark(ask['requests_per_s'] >= 1000 and ask['p99_ms'] <= 50)} |",
-            f"| `GET /healthz` | {health['requests_per_s']:.0f} | {health['p50_ms']:.1f} ms | {health['p99_ms']:.1f} ms | "
-            f"{health['non_2xx']} non-2xx | reference |",
-            "",
-            f"Ratio ask/healthz: {http['ask_to_healthz_ratio']:.2f} (target >= 0.33: "
-            f"{_mark(http['ask_to_healthz_ratio'] >= 1 / 3)}).",
-        ]
-    lines += ["", "## 3. Scale: synthetic knowledge bases against rank-bm25", "",
-              "Entries generated from the real entries' vocabulary (a title and 3 questions each, plus rare words so "
-              "the vocabulary grows with the base); 200 questions drawn from the entries; each size in a fresh process. "
-              "Reference: rank-bm25's `BM25Okapi.get_scores` on the same tokenised corpus; our BM25 with the same Okapi "
-              "IDF gives the same scores.",
-              "",
-              "| entries | build | resident memory (index) | ask p50 | ask p99 | rank-bm25 get_scores p50 | ratio | max abs BM25 difference |",
-              "|---|---|---|---|---|---|---|---|"]
-    for row in result["scale"]:
-        ref = row["reference"]
-        lines.append(
-            f"| {row['entries']:,} | {row['build_s']:.1f} s | {row['rss_mb']:.0f} MB ({row['rss_index_mb']:.0f} MB) | "
-            f"{row['ask']['p50_ms']:.2f} ms | {row['ask']['p99_ms']:.2f} ms | "
-            f"{ref['rank_bm25_get_scores']['p50_ms']:.2f} ms | {ref['ratio_reference_to_our_ask_p50']:.1f}x | "
-            f"{ref['max_abs_score_difference']:.1e} |"
-        )
-    big = next((r for r in result["scale"] if r["entries"] == 300_000), None)
-    if big:
-        lines += ["", "Targets at 300,000 entries: ask p50 <= 20 ms "
-                  f"({_mark(big['ask']['p50_ms'] <= 20)}), >= 50x faster than rank-bm25 "
-                  f"({_mark(big['reference']['ratio_reference_to_our_ask_p50'] >= 50)}), equal BM25 scores "
-                  f"({_mark(big['reference']['max_abs_score_difference'] <= 1e-9)}), build <= 60 s "
-                  f"({_mark(big['build_s'] <= 60)}), memory <= 1.5 GB ({_mark(big['rss_mb'] <= 1536)})."]
-    cold = result["cold_start"]
-    lines += ["", "## 4. Cold start", "",
-              "| measure | wall time | target |", "|---|---|---|",
-              f"| `helpbot ask \"...\"` in a new process, index cached | median {cold['helpbot_ask_wall_s']['median']:.2f} s, "
-              f"max {cold['helpbot_ask_wall_s']['max']:.2f} s | <= 0.8 s: {_mark(cold['helpbot_ask_wall_s']['median'] <= 0.8)} |",
-              f"| `helpbot ask` with an empty cache (full build) | {cold['helpbot_ask_uncached_wall_s']:.1f} s | |",
-              f"| gunicorn worker: boot to first answer, index cached | {cold['gunicorn_worker_boot_to_first_answer_s']:.2f} s | |",
-              "",
-              "The built index is cached on disk keyed by a hash of the knowledge and intents files and of the code "
-              "that builds it (`helpbot/cache.py`); a change to any of them rebuilds automatically. scikit-learn is "
-              "imported only to build; answering needs numpy, scipy, rapidfuzz and PyStemmer.", ""]
-    return "\n".join(lines)

@@ -34,16 +34,20 @@ def default_dir(environ: dict[str, str] | None = None) -> Path:
 
 # The modules whose classes are pickled or whose code shapes the index: a change to any of them
 # (a new feature, a new field) must never meet an index built by the old code.
-INDEX_MODULES = ("bm25.py", "chargrams.py", "retrieval.py", "fusion.py", "text.py", "bot.py", "models.py",
-                 "intents.py", "knowledge.py")
+INDEX_MODULES = ("bm25.py", "chargrams.py", "classifier.py", "embeddings.py", "semantic.py", "retrieval.py",
+                 "fusion.py", "index.py", "text.py", "models.py", "intents.py", "knowledge.py",
+                 "assets/fusion_prior.json")
 
 
 def fingerprint(files: Iterable[Path], *, extra: str = "") -> str:
     digest = hashlib.sha256(f"{FORMAT}|{extra}".encode())
     package = Path(__file__).resolve().parent
     for name in INDEX_MODULES:
-        digest.update((package / name).read_bytes())
-    for path in sorted(Path(f) for f in files):
+        path = package / name
+        digest.update(path.read_bytes() if path.exists() else b"(absent)")
+    # Ordered by folder and file name, not by full path: a copy of the same files elsewhere keys
+    # the same (and the knowledge and intents files keep one order wherever the folders are).
+    for path in sorted((Path(f) for f in files), key=lambda p: (p.parent.name, p.name)):
         digest.update(f"|{path.parent.name}/{path.name}|".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]

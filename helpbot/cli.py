@@ -13,10 +13,16 @@ from helpbot.errors import HelpbotError
 from helpbot.paths import data_dir
 
 
-def _load_bot(args: argparse.Namespace):
+def _load_bot(args: argparse.Namespace, **options):
     from helpbot.bot import Bot
+    from helpbot.config import Settings
 
-    return Bot.load(knowledge_dir=getattr(args, "knowledge", None), intents_dir=getattr(args, "intents", None))
+    from helpbot.progress import Progress
+
+    options.setdefault("embeddings", Settings.from_env().embeddings)
+    options.setdefault("progress", Progress())  # only drawn while an index is built, on a terminal
+    return Bot.load(knowledge_dir=getattr(args, "knowledge", None), intents_dir=getattr(args, "intents", None),
+                    **options)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -77,7 +83,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise HelpbotError("no case files given and none found at eval/cases/test.*")
     cases = [case for f in files for case in evaluation.load_cases(Path(f))]
     bot = _load_bot(args)
-    results = evaluation.evaluate(bot, cases, ablate=args.ablate, progress=sys.stderr.isatty() or args.progress)
+    lexical = _load_bot(args, embeddings=False) if args.ablate and bot.index.embeddings else None
+    results = evaluation.evaluate(bot, cases, ablate=args.ablate, progress=sys.stderr.isatty() or args.progress,
+                                  lexical_bot=lexical)
     print(evaluation.format_text(results))
     if args.json:
         Path(args.json).write_text(json.dumps(evaluation.to_json(results), indent=2, ensure_ascii=False))
@@ -94,7 +102,7 @@ def cmd_kb_lint(args: argparse.Namespace) -> int:
     from helpbot.lint import format_report, lint
 
     knowledge = Path(args.knowledge) if args.knowledge else data_dir("knowledge")
-    report = lint(knowledge, Path(args.source) if args.source else None)
+    report = lint(knowledge, Path(args.source) if args.source else None, min_questions=args.min_questions)
     print(format_report(report))
     return 0 if report.ok else 1
 
@@ -141,8 +149,11 @@ def cmd_bench_run(args: argparse.Namespace) -> int:
     from helpbot import benchmarks
 
     data = Path(args.data or _default_dataset_dir(args.dataset))
-    run = benchmarks.run_banking77 if args.dataset == "banking77" else benchmarks.run_clinc150
-    result = run(data, Path(args.outdir), limit=args.limit)
+    if args.one_phrasing:
+        result = benchmarks.run_one_phrasing(args.dataset, data, Path(args.outdir), limit=args.limit)
+    else:
+        run = benchmarks.run_banking77 if args.dataset == "banking77" else benchmarks.run_clinc150
+        result = run(data, Path(args.outdir), limit=args.limit)
     if args.baseline:
         result["baseline_tfidf_linearsvc"] = benchmarks.linear_svc_baseline(args.dataset, data)
     print(json.dumps(result, indent=2))
@@ -152,7 +163,8 @@ def cmd_bench_run(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from helpbot.benchsuite import render_markdown, run_suite
+    from helpbot.benchreport import render_markdown
+    from helpbot.benchsuite import run_suite
     from helpbot.paths import REPO_ROOT
 
     result = run_suite(quick=args.quick, root=REPO_ROOT)
@@ -205,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT", help="write metrics and failures as JSON")
     p.add_argument("--html", metavar="OUT", help="write an HTML report")
     p.add_argument("--min-top1", type=float, metavar="X", help="exit 1 when top-1 accuracy is below X (0-1)")
-    p.add_argument("--ablate", action="store_true", help="compare BM25, TF-IDF, fuzzy and the hybrid")
+    p.add_argument("--ablate", action="store_true", help="compare each signal alone, the lexical engine (embeddings off) and the hybrid")
     p.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
     p.set_defaults(func=cmd_eval)
 
@@ -213,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("lint", help="check the knowledge base against its schema and source text")
     p.add_argument("--knowledge", metavar="DIR")
     p.add_argument("--source", metavar="FILE", help="source text (default: <knowledge>/source/help-center.txt)")
+    p.add_argument("--min-questions", type=int, default=20, metavar="N",
+                   help="fewest questions an entry may have (default: %(default)s, the bundled base's rule)")
     p.set_defaults(func=cmd_kb_lint)
     p = kb.add_parser("stats", help="entries per category, questions per entry, answer lengths")
     p.add_argument("--knowledge", metavar="DIR")
@@ -230,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="DIR", help="data set folder (default: ../shared/datasets/<name>)")
     p.add_argument("--limit", type=int, help="a seeded sample of at most this many queries per split")
     p.add_argument("--baseline", action="store_true", help="also measure TF-IDF + LinearSVC in the same run")
+    p.add_argument("--one-phrasing", action="store_true",
+                   help="import each intent with only its first training utterance (into OUTDIR) and measure how "
+                        "often Bot.ask answers the test utterances with the right entry")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON")
     p.set_defaults(func=cmd_bench_run)
 

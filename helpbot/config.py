@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpbot.errors import ConfigError
+
 PREFIX = "HELPBOT_"
 RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
-
-
-class ConfigError(ValueError):
-    """A setting has a value that cannot be used; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +83,15 @@ def _rate(value: str) -> str:
     return value.strip()
 
 
+def _switch(value: str) -> bool:
+    text = value.strip().lower()
+    if text in ("on", "true", "yes", "1", ""):  # empty: unset, the default (on)
+        return True
+    if text in ("off", "false", "no", "0"):
+        return False
+    raise ValueError('use "on" or "off"')
+
+
 def _frame_ancestors(value: str) -> str:
     # Goes verbatim into a header: refuse anything that could end the directive.
     if any(c in value for c in ";,\r\n"):
@@ -95,6 +102,8 @@ def _frame_ancestors(value: str) -> str:
 SETTINGS: tuple[Setting, ...] = (
     Setting("KNOWLEDGE_DIR", None, "Folder of knowledge YAML files (default: the bundled knowledge/).", _text),
     Setting("INTENTS_DIR", None, "Folder of intent YAML files (default: the bundled intents/).", _text),
+    Setting("EMBEDDINGS", "on", "Sentence-embedding stage of the answer engine (`on` or `off`; off: the "
+            "lexical engine alone, faster to build and answer, weaker on paraphrases).", _switch),
     Setting("DB_PATH", None, "SQLite file for feedback, hand-offs and the content-gap log "
             "(default: helpbot/helpbot.sqlite3 in the user's data folder, else ./helpbot.sqlite3).", _text),
     Setting("MAX_QUESTION_CHARS", "500", "Longest question `/api/ask` accepts, in characters.", _positive_int),
@@ -143,6 +152,7 @@ class Settings:
 
     knowledge_dir: str | None
     intents_dir: str | None
+    embeddings: bool
     db_path: str
     max_question_chars: int
     max_body_bytes: int

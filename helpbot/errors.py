@@ -13,3 +13,7 @@ class KnowledgeError(HelpbotError):
 
 class ToolInputError(HelpbotError, ValueError):
     """A tool was given input it cannot use; the message says how to fix it."""
+
+
+class ConfigError(HelpbotError, ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""

@@ -171,7 +171,11 @@ def judge(case: dict[str, Any], reply: dict[str, Any]) -> bool:
     )
 
 
-def evaluate(bot, cases: list[dict[str, Any]], *, ablate: bool = False, progress: bool = False) -> Results:
+def evaluate(bot, cases: list[dict[str, Any]], *, ablate: bool = False, progress: bool = False,
+             lexical_bot=None) -> Results:
+    """Every case through ``bot.ask`` (and search, for faq). ``ablate``: also the ranking of each
+    signal alone, and - given ``lexical_bot``, the same base built with the embedding stage off -
+    the lexical engine's figures beside the hybrid's."""
     results = Results()
     for number, case in enumerate(cases, 1):
         started = time.perf_counter()
@@ -186,6 +190,15 @@ def evaluate(bot, cases: list[dict[str, Any]], *, ablate: bool = False, progress
             _progress(number, len(cases))
     if ablate:
         results.ablation = ablation(bot, [c for c in cases if c["kind"] == "faq"])
+        if lexical_bot is not None:
+            lexical = evaluate(lexical_bot, cases).metrics()
+            results.ablation["lexical engine: top-1 (answered)"] = lexical["top1"] or 0.0
+            results.ablation["lexical engine: recall@3"] = lexical["recall_at_3"] or 0.0
+            results.ablation["lexical engine: out-of-scope recall"] = lexical["oos_recall"] or 0.0
+            hybrid = results.metrics()
+            results.ablation["hybrid engine: top-1 (answered)"] = hybrid["top1"] or 0.0
+            results.ablation["hybrid engine: recall@3"] = hybrid["recall_at_3"] or 0.0
+            results.ablation["hybrid engine: out-of-scope recall"] = hybrid["oos_recall"] or 0.0
     return results
 
 
@@ -202,7 +215,8 @@ def ablation(bot, faq_cases: list[dict[str, Any]]) -> dict[str, float]:
     """Top-1 of each signal alone against the hybrid, on ranking only (no thresholds)."""
     entry_docs = [i for i, d in enumerate(bot.docs) if d.key in bot.entries]
     scores: dict[str, float] = {}
-    for method in ("bm25", "tfidf", "fuzzy"):
+    methods = ["bm25", "tfidf", "fuzzy"] + (["embeddings"] if bot.index.embeddings else [])
+    for method in methods:
         right = 0
         for case in faq_cases:
             values = bot.retriever.lexical_scores(case["q"], method)[entry_docs]
@@ -213,7 +227,7 @@ def ablation(bot, faq_cases: list[dict[str, Any]]) -> dict[str, float]:
     for case in faq_cases:
         hits = bot.search(case["q"], k=1)
         right += bool(hits) and _faq_match(case, hits[0].entry_id, hits[0].answer)
-    scores["hybrid"] = right / len(faq_cases) if faq_cases else 0.0
+    scores["hybrid" if bot.index.embeddings else "lexical"] = right / len(faq_cases) if faq_cases else 0.0
     return scores
 
 
@@ -246,8 +260,8 @@ def format_text(results: Results, *, max_failures: int = 200) -> str:
     lines += ["", "per category (faq top-1):"]
     lines += [f"  {c:24s} {v['cases']:4d}  {_pct(v['top1'])}" for c, v in m["categories"].items()]
     if results.ablation:
-        lines += ["", "ablation (faq top-1 of the ranking alone):"]
-        lines += [f"  {name:8s} {_pct(value)}" for name, value in results.ablation.items()]
+        lines += ["", "ablation (faq top-1 of the ranking alone, then each engine as users see it):"]
+        lines += [f"  {name:36s} {_pct(value)}" for name, value in results.ablation.items()]
     failures = results.failures()
     lines += ["", f"failures: {len(failures)}"]
     for o in failures[:max_failures]:

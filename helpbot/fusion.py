@@ -1,150 +1,328 @@
 """Fusion: per-candidate features -> one ranking score -> a calibrated confidence.
 
-Two small logistic regressions, learned when the bot loads and never on evaluation cases:
+Two small logistic models, never learned on evaluation cases:
 
 * the **ranker** scores each (query, candidate) pair: is this candidate the right answer?
-* the **calibrator** maps the best candidate's score and its margin over the runner-up to the
-  probability that the top answer is right, so ``confidence >= 0.8`` means "right at least 80%
-  of the time" on questions the index has not seen.
+* the **calibrator** maps the best candidate's score, its margin over the runner-up and its
+  features to the probability that the top answer is right, so ``confidence >= 0.8`` means
+  "right at least 80% of the time" on questions the index has not seen.
 
-Training data comes from the knowledge base itself: its example questions, each scored by a
-retriever fitted *without* it (k-fold). Out-of-scope examples take part as the questions of one
-more doc (see ``helpbot.bot.build_index``), so they are held out the same way. That
-makes the fusion work unchanged on any knowledge base in the same format.
+Both start from a **prior** shipped with the package (``helpbot/assets/fusion_prior.json``,
+learned offline by ``scripts/train_fusion_prior.py`` on the bundled base and on the CLINC150
+and BANKING77 training splits, each cut down to 1, 2, 4 ... phrasings per entry) and move away
+from it as far as the base's own evidence allows: the fit minimises the log loss of the base's
+out-of-fold examples plus ``strength * |w - w_prior|^2``. A base whose entries have one phrasing
+each offers no examples and keeps the prior; the bundled base, with twenty-odd phrasings per
+entry, learns nearly all of its weights itself. Examples from intents and out-of-scope messages
+count at most as much as the entries' own, so they cannot teach the ranker a world without them.
+
+**Monotone**: every feature that is evidence of a match (``helpbot.retrieval.FEATURES`` but the
+query's own) has a non-negative weight in both models, so more evidence never lowers a score. Only
+the query-level features (how many words, how many known) may weigh either way.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from helpbot.retrieval import Candidates, Doc, HybridRetriever
+from helpbot.retrieval import FEATURES, QUERY_FEATURES, Candidates, Doc, HybridRetriever, exact_key
+
+PRIOR_FILE = Path(__file__).resolve().parent / "assets" / "fusion_prior.json"
+SUMMARY = ("top_score", "margin", *(f"top_{name}" for name in FEATURES), "base_phrasings")
+FREE_SUMMARY = ("base_phrasings", *(f"top_{name}" for name in QUERY_FEATURES))
+PRIOR_STRENGTH = 30.0  # the prior counts as this many examples' worth of log loss per unit of change
 
 
 @dataclass(frozen=True)
 class Example:
-    """One training query: its candidates and the position of the right one (-1: none)."""
+    """One training query: its candidates, the position of the right one (-1: none), and whether
+    it comes from a knowledge entry's own questions (not an intent or out-of-scope message)."""
 
     candidates: Candidates
     answer_position: int
+    from_entry: bool = True
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A logistic model over named inputs, standardised by a fixed mean and scale."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def logit(self, rows: np.ndarray) -> np.ndarray:
+        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def to_dict(self) -> dict:
+        return {"names": list(self.names), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+                "coef": self.coef.tolist(), "intercept": self.intercept}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Linear:
+        return cls(tuple(data["names"]), np.asarray(data["mean"], float), np.asarray(data["scale"], float),
+                   np.asarray(data["coef"], float), float(data["intercept"]))
+
+
+@dataclass(frozen=True)
+class Prior:
+    ranker: Linear
+    calibrator: Linear
+
+    def to_dict(self) -> dict:
+        return {"ranker": self.ranker.to_dict(), "calibrator": self.calibrator.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Prior:
+        return cls(Linear.from_dict(data["ranker"]), Linear.from_dict(data["calibrator"]))
+
+
+def load_prior(variant: str, path: Path = PRIOR_FILE) -> Prior | None:
+    """The shipped prior for ``variant`` ("hybrid" or "lexical"), or None when there is none or
+    it was learned over other features (then the base learns alone, as before)."""
+    try:
+        prior = Prior.from_dict(json.loads(path.read_text(encoding="utf-8"))[variant])
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+    if prior.ranker.names != FEATURES or prior.calibrator.names != SUMMARY:
+        return None
+    return prior
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -35, 35)))
 
 
+def fit_logistic(
+    rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, *, nonnegative: np.ndarray,
+    centre: np.ndarray, centre_intercept: float, strength: float,
+) -> tuple[np.ndarray, float]:
+    """Weighted logistic regression with ``strength * |coef - centre|^2`` and bounds (L-BFGS-B).
+    ``nonnegative[j]``: coefficient j may not go below zero."""
+    from scipy.optimize import minimize  # fit time only
+
+    n_features = rows.shape[1]
+    signs = 2.0 * labels - 1.0
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        coef, intercept = theta[:-1], theta[-1]
+        margin = signs * (rows @ coef + intercept)
+        value = float(weights @ np.logaddexp(0.0, -margin)) + strength * float((coef - centre) @ (coef - centre))
+        slope = -weights * signs * _sigmoid(-margin)
+        gradient = np.empty_like(theta)
+        gradient[:-1] = rows.T @ slope + 2.0 * strength * (coef - centre)
+        gradient[-1] = slope.sum()
+        return value, gradient
+
+    start = np.append(np.where(nonnegative, np.maximum(centre, 0.0), centre), centre_intercept)
+    bounds = [(0.0, None) if nonnegative[j] else (None, None) for j in range(n_features)] + [(None, None)]
+    result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 3000})
+    return result.x[:-1].copy(), float(result.x[-1])
+
+
+def _balanced(labels: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Per-row weights where both classes weigh the same in total (scikit-learn's "balanced")."""
+    weights = base.astype(float).copy()
+    for value in (0, 1):
+        chosen = labels == value
+        total = weights[chosen].sum()
+        if total > 0:
+            weights[chosen] *= weights.sum() / (2.0 * total)
+    return weights
+
+
 class Fusion:
-    def __init__(self, *, regularisation: float = 1.0, interactions: bool = False) -> None:
-        self.regularisation = regularisation
-        # Pairwise products of the standardised features let a linear model learn that, say, a
-        # strong BM25 score matters less when the classifier disagrees.
-        self.interactions = interactions
+    def __init__(self, *, prior: Prior | None = None, strength: float = PRIOR_STRENGTH) -> None:
+        self.prior = prior
+        self.strength = strength
 
-    def _expand(self, standardised: np.ndarray) -> np.ndarray:
-        if not self.interactions:
-            return standardised
-        upper = np.triu_indices(standardised.shape[1])
-        crosses = (standardised[:, :, None] * standardised[:, None, :])[:, upper[0], upper[1]]
-        return np.hstack([standardised, crosses])
+    def fit(self, examples: Sequence[Example], *, base_phrasings: float = 0.0) -> Fusion:
+        """Learn from out-of-fold examples; ``base_phrasings``: the mean number of phrasings per
+        entry beyond its title (the calibrator is told how much the base offers)."""
+        self.base_phrasings_ = float(np.log1p(base_phrasings))
+        examples = list(examples)
+        self.n_entry_examples_ = sum(e.from_entry for e in examples)
+        self.ranker_ = self._fit_ranker(examples)
+        self.calibrator_ = self._fit_calibrator(examples)
+        return self
 
-    def fit(self, examples: Sequence[Example]) -> Fusion:
-        from sklearn.linear_model import LogisticRegression  # fit time only
+    def _example_weights(self, examples: Sequence[Example]) -> np.ndarray:
+        """1 per entry example; intent and out-of-scope examples share at most as much in total."""
+        n_entry = sum(e.from_entry for e in examples)
+        n_other = len(examples) - n_entry
+        other = min(1.0, n_entry / n_other) if n_other else 0.0
+        return np.array([1.0 if e.from_entry else other for e in examples])
 
+    def _fit_ranker(self, examples: Sequence[Example]) -> Linear:
+        prior = self.prior.ranker if self.prior else None
+        if not examples:
+            if prior is None:
+                raise ValueError("Fusion.fit needs examples when there is no prior")
+            return prior
         rows = np.vstack([e.candidates.features for e in examples])
-        labels = np.concatenate(
-            [np.arange(len(e.candidates.indices)) == e.answer_position for e in examples]
-        ).astype(int)
-        self.mean_ = rows.mean(axis=0)
-        self.scale_ = rows.std(axis=0) + 1e-9
-        ranker = LogisticRegression(C=self.regularisation, max_iter=2000, class_weight="balanced")
-        ranker.fit(self._expand((rows - self.mean_) / self.scale_), labels)
-        self.coef_ = ranker.coef_[0].astype(np.float64)
-        self.intercept_ = float(ranker.intercept_[0])
+        labels = np.concatenate([np.arange(len(e.candidates.indices)) == e.answer_position for e in examples]).astype(float)
+        per_example = self._example_weights(examples)
+        base = np.concatenate([np.full(len(e.candidates.indices), w) for e, w in zip(examples, per_example)])
+        if prior is not None:
+            mean, scale, centre, intercept, strength = prior.mean, prior.scale, prior.coef, prior.intercept, self.strength
+        else:
+            mean, scale = rows.mean(axis=0), rows.std(axis=0) + 1e-9
+            centre, intercept, strength = np.zeros(len(FEATURES)), 0.0, 0.5  # plain L2, as C=1 did
+        nonnegative = np.array([name not in QUERY_FEATURES for name in FEATURES])
+        coef, bias = fit_logistic((rows - mean) / scale, labels, _balanced(labels, base), nonnegative=nonnegative,
+                                  centre=centre, centre_intercept=intercept, strength=strength)
+        return Linear(FEATURES, mean, scale, coef, bias)
 
+    def _fit_calibrator(self, examples: Sequence[Example]) -> Linear:
+        prior = self.prior.calibrator if self.prior else None
+        if not examples:
+            return prior
         summaries = np.array([self._summary(self.scores(e.candidates.features), e.candidates.features)
                               for e in examples])
-        self.summary_mean_ = summaries.mean(axis=0)
-        self.summary_scale_ = summaries.std(axis=0) + 1e-9
-        summaries = (summaries - self.summary_mean_) / self.summary_scale_
-        correct = np.array(
-            [e.answer_position >= 0 and int(np.argmax(self.scores(e.candidates.features))) == e.answer_position
-             for e in examples],
-            dtype=int,
-        )
-        if correct.min() == correct.max():  # degenerate: nothing to calibrate against
-            self.calibration_coef_ = np.zeros(summaries.shape[1])
-            self.calibration_coef_[0] = 1.0
-            self.calibration_intercept_ = 0.0
+        correct = np.array([e.answer_position >= 0 and int(np.argmax(self.scores(e.candidates.features)))
+                            == e.answer_position for e in examples], dtype=float)
+        weights = self._example_weights(examples)
+        if prior is not None:
+            mean, scale, centre, intercept, strength = prior.mean, prior.scale, prior.coef, prior.intercept, self.strength
         else:
-            calibrator = LogisticRegression(C=1.0, max_iter=2000)
-            calibrator.fit(summaries, correct)
-            self.calibration_coef_ = calibrator.coef_[0].astype(np.float64)
-            self.calibration_intercept_ = float(calibrator.intercept_[0])
-        return self
+            if correct.min() == correct.max():  # degenerate: nothing to calibrate against
+                coef = np.zeros(len(SUMMARY))
+                coef[0] = 1.0
+                return Linear(SUMMARY, np.zeros(len(SUMMARY)), np.ones(len(SUMMARY)), coef, 0.0)
+            mean, scale = summaries.mean(axis=0), summaries.std(axis=0) + 1e-9
+            centre, intercept, strength = np.zeros(len(SUMMARY)), 0.0, 0.5
+        nonnegative = np.array([name not in FREE_SUMMARY for name in SUMMARY])
+        coef, bias = fit_logistic((summaries - mean) / scale, correct, weights, nonnegative=nonnegative,
+                                  centre=centre, centre_intercept=intercept, strength=strength)
+        return Linear(SUMMARY, mean, scale, coef, bias)
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """Ranking logit of each candidate row."""
-        return self._expand((features - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
+        return self.ranker_.logit(features)
 
-    @staticmethod
-    def _summary(scores: np.ndarray, features: np.ndarray) -> np.ndarray:
-        """What the calibrator sees: the best score, its margin over the runner-up, and the best
-        candidate's own features (how much of the query it covers, how sure the classifier is)."""
+    def _summary(self, scores: np.ndarray, features: np.ndarray, top: int | None = None) -> np.ndarray:
+        """What the calibrator sees: the best score, its margin over the runner-up, the best
+        candidate's own features, and how many phrasings the base has per entry."""
         order = np.argsort(-scores, kind="stable")
-        top = scores[order[0]]
-        runner_up = scores[order[1]] if len(scores) > 1 else top - 10.0
-        return np.concatenate([[top, top - runner_up], features[order[0]]])
+        first = order[0] if top is None else top
+        others = scores[np.arange(len(scores)) != first]
+        runner_up = others.max() if len(others) else scores[first] - 10.0
+        return np.concatenate([[scores[first], scores[first] - runner_up], features[first], [self.base_phrasings_]])
 
-    def confidence(self, scores: np.ndarray, features: np.ndarray) -> float:
-        """Probability that the best-scoring candidate is the right answer."""
+    def confidence(self, scores: np.ndarray, features: np.ndarray, top: int | None = None) -> float:
+        """Probability that the best-scoring candidate (or candidate ``top``) is the right answer."""
         if not len(scores):
             return 0.0
-        summary = (self._summary(scores, features) - self.summary_mean_) / self.summary_scale_
-        return float(_sigmoid(np.array(summary @ self.calibration_coef_ + self.calibration_intercept_)))
+        summary = self._summary(scores, features, top)
+        return float(_sigmoid(np.array(self.calibrator_.logit(summary[None, :])[0])))
 
     def probability(self, scores: np.ndarray) -> np.ndarray:
         """Per-candidate probability from the ranker alone (used to find close runners-up)."""
         return _sigmoid(scores)
 
 
+def informative_questions(doc: Doc) -> list[int]:
+    """Positions of the doc's questions that say something its title does not: a question that
+    repeats the title word for word teaches only that an exact match matches."""
+    seen = {exact_key(doc.title.casefold())}
+    keep = []
+    for j, question in enumerate(doc.questions):
+        key = exact_key(question.casefold())
+        if key not in seen:
+            keep.append(j)
+            seen.add(key)
+    return keep
+
+
 def out_of_fold_examples(
     docs: Sequence[Doc],
     make_retriever: Callable[[], HybridRetriever],
     *,
+    vectors=None,
+    is_entry: Callable[[Doc], bool] = lambda doc: not doc.key.startswith("intent:"),
     folds: int = 3,
     max_queries: int = 4000,
     max_docs: int = 4000,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Example]:
     """Score each doc's example questions with a retriever that has not seen them.
 
     A very large base learns from a random sample of ``max_docs`` docs (intents always kept):
-    a dozen fusion weights need thousands of examples, not a rebuild of 300,000 entries per fold.
+    a couple of dozen fusion weights need thousands of examples, not a rebuild of 300,000
+    entries per fold.
     """
     rng = np.random.default_rng(seed)
     if len(docs) > max_docs:
-        always = [d for d in docs if d.key.startswith("intent:")]
-        pool = [d for d in docs if not d.key.startswith("intent:")]
+        always = [d for d in docs if not is_entry(d)]
+        pool = [d for d in docs if is_entry(d)]
         picked = rng.choice(len(pool), size=max(1, max_docs - len(always)), replace=False)
         docs = [pool[i] for i in sorted(picked)] + always
-    held: list[tuple[int, int]] = [(d, q) for d, doc in enumerate(docs) for q in range(len(doc.questions))]
-    if len(held) > max_queries:  # a large base: a sample is enough to fit a dozen weights
+    held: list[tuple[int, int]] = [(d, q) for d, doc in enumerate(docs) for q in informative_questions(doc)]
+    if len(held) > max_queries:  # a large base: a sample is enough to fit a few dozen weights
         keep = rng.choice(len(held), size=max_queries, replace=False)
         held = [held[i] for i in sorted(keep)]
     fold_of = {pair: i % folds for i, pair in enumerate(held)}
     examples: list[Example] = []
     for fold in range(folds):
         held_here = {pair for pair, f in fold_of.items() if f == fold}
+        if not held_here:
+            continue
         trimmed = [
             Doc(doc.key, doc.title, tuple(q for j, q in enumerate(doc.questions) if (d, j) not in held_here),
                 doc.body, doc.tags)
             for d, doc in enumerate(docs)
         ]
-        retriever = make_retriever().fit(trimmed)
+        retriever = make_retriever().fit(trimmed, vectors)
         for d, j in sorted(held_here):
-            candidates = retriever.candidates(docs[d].questions[j])
+            question = docs[d].questions[j]
+            vector = vectors.get(question) if vectors is not None else None
+            candidates = retriever.candidates(question, vector)
             position = np.flatnonzero(candidates.indices == d)
-            examples.append(Example(candidates, int(position[0]) if len(position) else -1))
+            examples.append(Example(candidates, int(position[0]) if len(position) else -1, is_entry(docs[d])))
+        if progress is not None:
+            progress(fold + 1, folds)
     return examples
+
+
+def fit_prior(groups: Sequence[tuple[Sequence[Example], float]]) -> Prior:
+    """Learn the shipped prior from several bases (``(examples, base_phrasings)`` each), every
+    group weighing the same in total, so no one base or regime dominates."""
+    rows, labels, weights = [], [], []
+    for examples, _ in groups:
+        share = 1.0 / max(1, len(examples))
+        for e in examples:
+            rows.append(e.candidates.features)
+            labels.append(np.arange(len(e.candidates.indices)) == e.answer_position)
+            weights.append(np.full(len(e.candidates.indices), share))
+    rows_, labels_ = np.vstack(rows), np.concatenate(labels).astype(float)
+    mean, scale = rows_.mean(axis=0), rows_.std(axis=0) + 1e-9
+    nonnegative = np.array([name not in QUERY_FEATURES for name in FEATURES])
+    coef, bias = fit_logistic((rows_ - mean) / scale, labels_, _balanced(labels_, np.concatenate(weights)),
+                              nonnegative=nonnegative, centre=np.zeros(len(FEATURES)), centre_intercept=0.0,
+                              strength=1e-3)
+    ranker = Linear(FEATURES, mean, scale, coef, bias)
+    fusion = Fusion(prior=None)
+    fusion.ranker_ = ranker
+    summaries, correct, weights = [], [], []
+    for examples, phrasings in groups:
+        fusion.base_phrasings_ = float(np.log1p(phrasings))
+        for e in examples:
+            scores = fusion.scores(e.candidates.features)
+            summaries.append(fusion._summary(scores, e.candidates.features))
+            correct.append(e.answer_position >= 0 and int(np.argmax(scores)) == e.answer_position)
+            weights.append(1.0 / max(1, len(examples)))
+    summaries_, correct_ = np.array(summaries), np.array(correct, dtype=float)
+    s_mean, s_scale = summaries_.mean(axis=0), summaries_.std(axis=0) + 1e-9
+    nonnegative = np.array([name not in FREE_SUMMARY for name in SUMMARY])
+    coef, bias = fit_logistic((summaries_ - s_mean) / s_scale, correct_, np.array(weights) * len(weights),
+                              nonnegative=nonnegative, centre=np.zeros(len(SUMMARY)), centre_intercept=0.0,
+                              strength=1.0)
+    return Prior(ranker, Linear(SUMMARY, s_mean, s_scale, coef, bias))

@@ -3,6 +3,12 @@
 Every ``*.yaml`` file with an ``intents:`` list contributes intents; ``negatives:`` lists
 out-of-scope messages (training data for the confidence model, never answered from);
 ``synonyms.yaml`` is read by :mod:`helpbot.text`.
+
+A file marked ``scope: general`` holds what any help center needs (greetings, thanks, asking for a
+person, unrelated topics and keyboard mashing). ``load_intents(folder, general_only=True)`` reads
+only those, answering with each intent's ``generic_responses`` (brand-free) when it has them: that
+is what serves another company's knowledge base when no intents folder is given for it. The
+bundled tools, synonyms and near-domain negatives are Ecokara's and stay with Ecokara's base.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from helpbot.models import TOOL_NAMES
 from helpbot.text import EMPTY_SYNONYMS, SynonymTable, load_synonyms
 
 INTENT_KINDS = ("smalltalk", "handoff", "tool")
+SCOPES = ("general", "bundled")
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,9 @@ class IntentSet:
     synonyms: SynonymTable
 
 
-def load_intents(directory: Path | None) -> IntentSet:
-    """Read an intents folder; ``None`` gives an empty set (FAQ only)."""
+def load_intents(directory: Path | None, *, general_only: bool = False) -> IntentSet:
+    """Read an intents folder; ``None`` gives an empty set (FAQ only); ``general_only``: only the
+    files marked ``scope: general``, no synonyms (see the module docstring)."""
     if directory is None:
         return IntentSet((), (), EMPTY_SYNONYMS)
     directory = Path(directory)
@@ -53,8 +61,12 @@ def load_intents(directory: Path | None) -> IntentSet:
             raise KnowledgeError(f"{path}:{mark.line + 1 if mark else 1}: malformed YAML: {exc}") from None
         if not isinstance(data, dict):
             raise KnowledgeError(f"{path}:1: expected a mapping with 'intents:' or 'negatives:'")
+        if data.get("scope", "bundled") not in SCOPES:
+            raise KnowledgeError(f"{path}:1: scope {data.get('scope')!r}; choose from {', '.join(SCOPES)}")
+        if general_only and data.get("scope") != "general":
+            continue
         for raw in data.get("intents", []) or []:
-            intents.append(_intent(raw, path))
+            intents.append(_intent(raw, path, generic=general_only))
         found = data.get("negatives", []) or []
         if not isinstance(found, list) or not all(isinstance(n, str) for n in found):
             raise KnowledgeError(f"{path}:1: 'negatives' must be a list of strings")
@@ -64,11 +76,11 @@ def load_intents(directory: Path | None) -> IntentSet:
     if duplicated:
         raise KnowledgeError(f"{directory}: intent name(s) defined twice: {', '.join(duplicated)}")
     synonyms_path = directory / "synonyms.yaml"
-    synonyms = load_synonyms(synonyms_path) if synonyms_path.exists() else EMPTY_SYNONYMS
+    synonyms = load_synonyms(synonyms_path) if synonyms_path.exists() and not general_only else EMPTY_SYNONYMS
     return IntentSet(tuple(intents), tuple(negatives), synonyms)
 
 
-def _intent(raw: object, path: Path) -> Intent:
+def _intent(raw: object, path: Path, *, generic: bool = False) -> Intent:
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         raise KnowledgeError(f"{path}:1: every intent needs a 'name'")
     name = raw["name"]
@@ -83,4 +95,8 @@ def _intent(raw: object, path: Path) -> Intent:
     responses = raw.get("responses", [])
     if kind != "tool" and (not isinstance(responses, list) or not responses):
         raise KnowledgeError(f"{path}:1: intent '{name}' needs at least one response")
+    if generic and raw.get("generic_responses"):
+        responses = raw["generic_responses"]
+        if not isinstance(responses, list) or not all(isinstance(r, str) for r in responses):
+            raise KnowledgeError(f"{path}:1: intent '{name}': 'generic_responses' must be a list of strings")
     return Intent(name, kind, tuple(examples), tuple(responses))

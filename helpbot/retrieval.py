@@ -1,17 +1,24 @@
-"""The hybrid retriever: BM25 on words, TF-IDF on character n-grams, fuzzy matching.
+"""The hybrid retriever: BM25 on words, TF-IDF on character n-grams, fuzzy matching, a linear
+classifier, and sentence embeddings.
 
 ``HybridRetriever.fit(docs)`` indexes a list of :class:`Doc` (knowledge entries and intent
 examples alike); ``candidates(query)`` returns the best candidates with one row of features
 each, which :mod:`helpbot.fusion` turns into a ranking and a calibrated confidence.
 
 Cost per query: two sparse column sums (BM25 over single questions and over whole entries), one
-sparse row selection (character n-grams; on a very large base only over the best BM25 docs),
-then fuzzy matching only over the candidates' own questions, never over the whole base.
+sparse row selection (character n-grams; on a very large base only over the best BM25 docs), one
+encoder run and one matrix-vector product (embeddings), then fuzzy matching only over the
+candidates' own questions, never over the whole base. A query that is word for word a stored
+question or title (after normalisation) reuses that text's stored vector instead of running the
+encoder: its features are then exactly those the encoder would give.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +27,12 @@ from scipy import sparse
 
 from helpbot.bm25 import BM25
 from helpbot.chargrams import CharTfidf
+from helpbot.classifier import LinearClassifier
+from helpbot.embeddings import Encoder
+from helpbot.semantic import SemanticIndex, VectorTable, passages
 from helpbot.text import Analyzer, stem
+
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -38,15 +50,30 @@ FEATURES = (
     "bm25_question", "bm25_question_rel", "bm25_all", "bm25_all_rel", "bm25_body", "bm25_body_rel",
     "char_question", "char_question_gap", "fuzzy_wratio", "fuzzy_token_set", "coverage", "idf_coverage",
     "rank_bm25", "rank_char", "query_known", "query_terms", "classifier", "classifier_gap", "rank_classifier",
+    "emb_question", "emb_question_gap", "rank_emb_question", "emb_passage", "emb_passage_gap", "rank_emb_passage",
 )
+# Features that describe the query, not the match: the same for every candidate of a query. All
+# others are evidence of a match, and the fusion may only weigh them up (see helpbot.fusion).
+QUERY_FEATURES = ("query_known", "query_terms")
+
+
+def exact_key(normalised: str) -> str:
+    """What two texts share when one is the other "word for word": their words, in order."""
+    return " ".join(_WORDS.findall(normalised))
 
 
 @dataclass(frozen=True)
 class Candidates:
-    """The candidate docs of one query and their feature rows (``FEATURES`` order)."""
+    """The candidate docs of one query and their feature rows (``FEATURES`` order).
+
+    ``exact``: the docs holding the query word for word as a title or question (usually none);
+    ``encoded``: whether the sentence encoder ran for this query.
+    """
 
     indices: np.ndarray
     features: np.ndarray
+    exact: tuple[int, ...] = ()
+    encoded: bool = False
 
 
 class HybridRetriever:
@@ -56,11 +83,14 @@ class HybridRetriever:
         *,
         k1: float = 1.2,
         b: float = 0.75,
-        n_candidates: int = 12,
+        n_candidates: int = 8,
         classifier_max_docs: int = 1000,
         full_char_max_texts: int = 100_000,
         shortlist: int = 64,
         spelling_max_words: int = 50_000,
+        encoder: Encoder | None = None,
+        classifier_vectors: bool = False,
+        classifier_vector_weight: float = 1.0,
     ) -> None:
         self.analyzer = analyzer
         self.k1 = k1
@@ -80,10 +110,20 @@ class HybridRetriever:
         # does use, when one is close enough; above this vocabulary size the look-up costs too
         # much and only the character features catch misspellings.
         self.spelling_max_words = spelling_max_words
+        # The sentence-embedding stage (None: off, the lexical engine alone). Its vectors come
+        # from ``fit(..., vectors=)``, computed once per build for every retriever of that build.
+        self.encoder = encoder
+        # The classifier also reads the questions' vectors (when the stage is on): worth it when
+        # every doc has many phrasings (a linear model over 384 dense dimensions needs them);
+        # helpbot.index switches it on for such bases.
+        self.classifier_vectors = classifier_vectors
+        self.classifier_vector_weight = classifier_vector_weight
 
-    def fit(self, docs: Sequence[Doc]) -> HybridRetriever:
+    def fit(self, docs: Sequence[Doc], vectors: VectorTable | None = None) -> HybridRetriever:
         if not docs:
             raise ValueError("HybridRetriever.fit needs at least one document")
+        if self.encoder is not None and vectors is None:
+            raise ValueError("HybridRetriever.fit needs vectors= when an encoder is set; see helpbot.index")
         norm = self.analyzer.normalise
         question_texts: list[str] = []
         starts: list[int] = []
@@ -102,6 +142,9 @@ class HybridRetriever:
         self.starts_ = np.asarray(starts, dtype=np.int64)
         self.owner_ = owner
         self.question_texts_ = question_texts
+        self.exact_: dict[str, list[int]] = {}
+        for row, text in enumerate(question_texts):
+            self.exact_.setdefault(exact_key(text), []).append(row)
         self.bm25_question_ = BM25(k1=self.k1, b=self.b).fit(question_terms)
         self.bm25_all_ = BM25(k1=self.k1, b=self.b).fit(all_terms)
         self.bm25_body_ = BM25(k1=self.k1, b=self.b).fit(body_terms)
@@ -114,9 +157,19 @@ class HybridRetriever:
         self.full_char_ = len(question_texts) <= self.full_char_max_texts
         self.char_ = CharTfidf().fit(question_texts) if self.full_char_ else None
         self._fit_term_matrix(all_terms, body_terms)
+        self.semantic_ = None
+        question_vectors = None
+        if self.encoder is not None:
+            raw_questions = [t for d in docs for t in (d.title, *d.questions)]
+            question_vectors = vectors.rows(raw_questions)
+            bodies = [(i, p) for i, d in enumerate(docs) for p in passages(d.body)]
+            self.semantic_ = SemanticIndex().fit(
+                question_vectors, self.starts_, vectors.rows([p for _, p in bodies]),
+                np.array([i for i, _ in bodies], dtype=np.int64), len(docs))
         self.classifier_ = None
         if self.char_ is not None and 2 <= len(docs) <= self.classifier_max_docs:
-            self.classifier_ = LinearClassifier().fit(question_texts, owner)
+            self.classifier_ = LinearClassifier(vector_weight=self.classifier_vector_weight).fit(
+                question_texts, owner, question_vectors if self.classifier_vectors else None)
         if self.char_ is not None:
             self.char_.drop_rows()
         return self
@@ -162,9 +215,34 @@ class HybridRetriever:
         np.maximum.at(best, self.owner_[nonzero], question_scores[nonzero])
         return best
 
-    def candidates(self, query: str) -> Candidates:
+    def exact_docs(self, normalised: str) -> tuple[int, ...]:
+        """Docs that hold the (normalised) query word for word as a title or question."""
+        rows = self.exact_.get(exact_key(normalised), ())
+        return tuple(sorted({int(self.owner_[r]) for r in rows}))
+
+    def query_vector(self, query: str, normalised: str) -> tuple[np.ndarray, bool]:
+        """The query's sentence vector, and whether the encoder had to run for it."""
+        rows = self.exact_.get(exact_key(normalised))
+        if rows:
+            return self.semantic_.questions_[rows[0]], False
+        return self.encoder.encode(query), True
+
+    def _start_vector(self, query: str, normalised: str) -> Future:
+        """The query vector, computed on another thread while the lexical signals run here: the
+        encoder releases the GIL, so on two cores the two costs overlap instead of adding up."""
+        rows = self.exact_.get(exact_key(normalised))
+        done: Future = Future()
+        if rows:
+            done.set_result((self.semantic_.questions_[rows[0]], False))
+            return done
+        return _encoding_pool().submit(lambda: (self.encoder.encode(query), True))
+
+    def candidates(self, query: str, vector: np.ndarray | None = None) -> Candidates:
+        """Candidates and features of one query; ``vector``: its sentence vector, when known."""
         normalised = self.analyzer.normalise(query)
         query_terms = self.query_terms(normalised)
+        encoded = False
+        pending = self._start_vector(query, normalised) if self.semantic_ is not None and vector is None else None
         question_bm25 = self.bm25_question_.scores(query_terms)
         bm25_all = self.bm25_all_.scores(query_terms)
         k = min(self.n_candidates, len(self.docs_))
@@ -175,11 +253,24 @@ class HybridRetriever:
         else:
             bm25_question, question_char, char_question = self._shortlist_scores(normalised, bm25_all, question_bm25)
         pool = np.union1d(_top(bm25_all + bm25_question, k), _top(char_question, k))
+        if pending is not None and self.classifier_ is not None and self.classifier_.vector_coef_t_ is not None:
+            vector, encoded = pending.result()
+            pending = None
         if self.classifier_ is not None:
-            classifier = self.classifier_.scores(normalised)
+            classifier = self.classifier_.scores(normalised, vector)
             pool = np.union1d(pool, _top(classifier, k))
         else:
             classifier = np.zeros(len(self.docs_))
+        if pending is not None:
+            vector, encoded = pending.result()
+        if self.semantic_ is not None:
+            _, emb_question, emb_passage = self.semantic_.scores(vector)
+            pool = np.union1d(pool, np.union1d(_top(emb_question, k), _top(emb_passage, k)))
+        else:
+            emb_question = emb_passage = np.zeros(len(self.docs_))
+        exact = self.exact_docs(normalised)
+        if exact:  # an exact stored phrasing is always a candidate, however large the base
+            pool = np.union1d(pool, np.asarray(exact, dtype=np.int64))
         bm25_body = self.bm25_body_.scores(query_terms)[pool]
 
         query_ids = np.array(sorted({self.term_ids_.get(t, -1) for t in query_terms}), dtype=np.int64)
@@ -204,6 +295,8 @@ class HybridRetriever:
             1.0 / (1.0 + rank_bm25), 1.0 / (1.0 + rank_char),
             np.full(len(pool), query_known), np.full(len(pool), np.log1p(n_unique)),
             classifier[pool], np.zeros(len(pool)), 1.0 / (1.0 + rank_classifier),
+            emb_question[pool], emb_question[pool] - emb_question.max(), 1.0 / (1.0 + _ranks(emb_question[pool])),
+            emb_passage[pool], emb_passage[pool] - emb_passage.max(), 1.0 / (1.0 + _ranks(emb_passage[pool])),
         ]).astype(np.float64)
         for col in (0, 2, 4):
             top = rows[:, col].max()
@@ -211,7 +304,9 @@ class HybridRetriever:
             rows[:, col] = np.log1p(rows[:, col])
         rows[:, 7] = rows[:, 6] - rows[:, 6].max()
         rows[:, 17] = rows[:, 16] - rows[:, 16].max()
-        return Candidates(pool, rows)
+        if self.semantic_ is None:  # the stage is off: its columns say nothing
+            rows[:, 19:25] = 0.0
+        return Candidates(pool, rows, exact, encoded)
 
     def _shortlist_scores(
         self, normalised: str, bm25_all: np.ndarray, question_bm25: np.ndarray
@@ -259,8 +354,14 @@ class HybridRetriever:
         return wratio, token_set
 
     def lexical_scores(self, query: str, method: str) -> np.ndarray:
-        """One signal alone over every doc, for the ablation table: bm25 | tfidf | fuzzy."""
+        """One signal alone over every doc, for the ablation table: bm25 | tfidf | fuzzy | embeddings
+        (best question cosine plus best passage cosine)."""
         normalised = self.analyzer.normalise(query)
+        if method == "embeddings":
+            if self.semantic_ is None:
+                raise ValueError("The embedding stage is off for this index.")
+            _, question, passage = self.semantic_.scores(self.query_vector(query, normalised)[0])
+            return question + passage
         if method == "bm25":
             terms = self.analyzer.terms_of_normalised(normalised)
             return self.bm25_all_.scores(terms) + self._per_doc_max(self.bm25_question_.scores(terms))
@@ -272,7 +373,20 @@ class HybridRetriever:
             best = np.zeros(len(self.docs_))
             np.maximum.at(best, self.owner_, process.cdist([normalised], self.question_texts_, scorer=fuzz.WRatio)[0] / 100.0)
             return best
-        raise ValueError(f"Unknown method {method!r}. Choose from 'bm25', 'tfidf', 'fuzzy'.")
+        raise ValueError(f"Unknown method {method!r}. Choose from 'bm25', 'tfidf', 'fuzzy', 'embeddings'.")
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _encoding_pool() -> ThreadPoolExecutor:
+    """Threads that run query encodings beside the lexical stage (one per core at most)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="helpbot-encode")
+        return _pool
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -287,43 +401,3 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(values), dtype=np.float64)
     ranks[order] = np.arange(len(values))
     return ranks
-
-
-class LinearClassifier:
-    """A linear SVM over character (2-5) and word (1-2) n-gram TF-IDF of the example questions:
-    one weight vector per doc, so a query scores every doc with two sparse-by-dense products."""
-
-    def __init__(self, *, c: float = 1.0) -> None:
-        self.c = c
-
-    def fit(self, texts: Sequence[str], labels: np.ndarray) -> LinearClassifier:
-        from sklearn.svm import LinearSVC  # fit time only
-
-        self.char_ = CharTfidf(ngram_range=(2, 5)).fit(texts)
-        self.word_ = CharTfidf(ngram_range=(1, 2), analyzer="word").fit(texts)
-        features = sparse.hstack([self.char_.matrix_, self.word_.matrix_]).tocsr()
-        self.char_.drop_matrices()
-        self.word_.drop_matrices()
-        model = LinearSVC(C=self.c, random_state=0).fit(features, labels)  # deterministic builds
-        coef = model.coef_ if len(model.classes_) > 2 else np.vstack([-model.coef_[0], model.coef_[0]])
-        intercept = model.intercept_ if len(model.classes_) > 2 else np.array([-model.intercept_[0],
-                                                                              model.intercept_[0]])
-        n_docs = int(labels.max()) + 1
-        # Columns per doc in doc order; a doc absent from the labels (no questions) never wins.
-        full = np.full((n_docs, coef.shape[1]), 0.0, dtype=np.float32)
-        bias = np.full(n_docs, -1e3, dtype=np.float64)
-        full[model.classes_] = coef
-        bias[model.classes_] = intercept
-        n_char = len(self.char_.vocabulary_)
-        self.char_coef_t_ = np.ascontiguousarray(full[:, :n_char].T)
-        self.word_coef_t_ = np.ascontiguousarray(full[:, n_char:].T)
-        self.intercept_ = bias
-        return self
-
-    def scores(self, normalised: str) -> np.ndarray:
-        score = self.intercept_.copy()
-        for vectorizer, coef_t in ((self.char_, self.char_coef_t_), (self.word_, self.word_coef_t_)):
-            cols, weights = vectorizer.transform_one(normalised)
-            if len(cols):
-                score += weights @ coef_t[cols]
-        return score

@@ -20,7 +20,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_kb_lint_passes_on_the_fixture_base(capsys, fixture_kb):
-    code, out, _ = run(capsys, "kb", "lint", "--knowledge", str(fixture_kb))
+    code, out, _ = run(capsys, "kb", "lint", "--knowledge", str(fixture_kb), "--min-questions", "4")
     assert code == 0
     assert "coverage: 100.0%" in out and out.strip().endswith("ok")
 
@@ -28,14 +28,14 @@ def test_kb_lint_passes_on_the_fixture_base(capsys, fixture_kb):
 def test_kb_lint_fails_with_file_and_line(capsys, kb_copy):
     path = kb_copy / "payments.yaml"
     path.write_text(path.read_text().replace("The zip code is 999077.", "Alibaba.com zip code is 999077."))
-    code, out, _ = run(capsys, "kb", "lint", "--knowledge", str(kb_copy))
+    code, out, _ = run(capsys, "kb", "lint", "--knowledge", str(kb_copy), "--min-questions", "4")
     assert code == 1
     assert f"{path}:" in out and "brand leak" in out
 
 
 def test_kb_lint_on_malformed_yaml_is_one_clear_line(capsys, kb_copy):
     (kb_copy / "account.yaml").write_text("entries:\n  - id: [oops\n")
-    code, out, _ = run(capsys, "kb", "lint", "--knowledge", str(kb_copy))
+    code, out, _ = run(capsys, "kb", "lint", "--knowledge", str(kb_copy), "--min-questions", "4")
     assert code == 1
     assert "account.yaml:3: malformed YAML" in out
     assert "Traceback" not in out

@@ -17,7 +17,7 @@ from web_fixtures import clean_env, make_app  # noqa: F401  (fixtures are used b
 def test_defaults():
     values = load_settings({"HOME": "/home/ana"})
     assert values == {
-        "KNOWLEDGE_DIR": None, "INTENTS_DIR": None,
+        "KNOWLEDGE_DIR": None, "INTENTS_DIR": None, "EMBEDDINGS": True,
         "DB_PATH": "/home/ana/.local/share/helpbot/helpbot.sqlite3",
         "MAX_QUESTION_CHARS": 500, "MAX_BODY_BYTES": 16384, "CORS_ORIGINS": (), "ADMIN_TOKEN": None,
         "RATE_LIMIT": "60/minute", "FRAME_ANCESTORS": "'self'",
@@ -47,7 +47,7 @@ def test_empty_values_mean_unset():
     ("MAX_QUESTION_CHARS", "many"), ("MAX_QUESTION_CHARS", "0"), ("MAX_BODY_BYTES", "-1"),
     ("RATE_LIMIT", "fast"), ("RATE_LIMIT", "0/minute"), ("RATE_LIMIT", "10/fortnight"),
     ("CORS_ORIGINS", "shop.example.com"), ("CORS_ORIGINS", "https://a.example/path"),
-    ("FRAME_ANCESTORS", "'self'; script-src *"),
+    ("FRAME_ANCESTORS", "'self'; script-src *"), ("EMBEDDINGS", "maybe"),
 ])
 def test_bad_values_name_the_variable(name, value):
     with pytest.raises(ConfigError, match=f"HELPBOT_{name}"):
@@ -113,3 +113,9 @@ def test_create_app_refuses_bad_settings(tmp_path, bot, clean_env, monkeypatch):
 
     with pytest.raises(ConfigError, match="HELPBOT_RATE_LIMIT"):
         create_app({"DB_PATH": str(tmp_path / "db")}, bot=bot)
+
+
+@pytest.mark.parametrize("text, on", [("on", True), ("ON", True), ("true", True), ("1", True), ("yes", True),
+                                      ("", True), ("off", False), ("false", False), ("0", False), (" no ", False)])
+def test_embeddings_switch(text, on):
+    assert load_settings({"HELPBOT_EMBEDDINGS": text, "HOME": "/h"})["EMBEDDINGS"] is on

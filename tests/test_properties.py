@@ -88,11 +88,14 @@ def test_normaliser_takes_any_text(text):
 @given(TEXT)
 @settings(max_examples=150, **PROFILE)
 def test_router_ranks_any_text(bot, text):
-    ranked, scores, confidence = bot._rank(text[:2000])
+    ranking = bot.ranker.rank(text[:2000])
+    ranked, scores, confidence = ranking.docs, ranking.scores, ranking.confidence
     assert ranked and len(ranked) == len(scores) == len(set(ranked))
     assert all(0 <= i < len(bot.docs) for i in ranked)
     assert all(math.isfinite(float(s)) for s in scores)
-    assert list(scores) == sorted(scores, reverse=True)
+    # Best first by score, except that an exact stored phrasing is put first whatever its score.
+    rest = list(scores[1:]) if ranking.exact else list(scores)
+    assert rest == sorted(rest, reverse=True)
     assert math.isfinite(confidence) and 0.0 <= confidence <= 1.0
     for hit in bot.search(text, k=3):
         assert hit.entry_id in bot.entries and 0.0 <= hit.score <= 1.0

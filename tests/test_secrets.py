@@ -136,14 +136,20 @@ def test_password_turn_on_another_worker_is_not_stored(tmp_path, clean_env):
                for _ in range(2)]
     assert workers[0].application.extensions["helpbot"].bot.sessions is not \
         workers[1].application.extensions["helpbot"].bot.sessions  # two processes' worth of state
+    asked_again = 0
     for n, passphrase in enumerate(["correct horse battery staple", "hunter", "Xy7!pass"]):
         session = f"two-workers-{n}"
         offer = workers[0].post("/api/ask", json={"question": "check my password", "session_id": session}).get_json()
         assert offer["tool"] == "password_check"
-        assert workers[1].post("/api/ask", json={"question": passphrase, "session_id": session}).status_code == 200
+        turn = workers[1].post("/api/ask", json={"question": passphrase, "session_id": session})
+        assert turn.status_code == 200
+        # The worker without the conversation may read a bare password as "check a password"
+        # and ask for it: that prompt is noted again, for the message after it.
+        reply = turn.get_json()
+        asked_again += reply["tool"] == "password_check" and reply["result"] is None
     with closing(sqlite3.connect(db)) as conn:
         stored = json.dumps([conn.execute(f"SELECT * FROM {t}").fetchall() for t in ("gaps", "handoffs")])
         prompts = conn.execute("SELECT COUNT(*) FROM secret_prompts").fetchone()[0]
     for secret in ("horse", "hunter", "Xy7!pass"):
         assert secret not in stored
-    assert prompts == 0  # each note is used up by the next message
+    assert prompts == asked_again  # each note is used up by the next message

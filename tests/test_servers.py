@@ -178,6 +178,7 @@ def test_gunicorn_worker_restarted_while_the_yaml_is_invalid_keeps_the_server_up
     which would make gunicorn stop the whole server."""
     _, health = get(gunicorn.url, "/healthz")
     workers = load._children(gunicorn.process.pid)
+    assert all_workers_report(gunicorn, health["entries"])  # both booted: a good build is on record
     (kb_copy / "account.yaml").write_text(BROKEN_YAML)
     os.kill(workers[0], signal.SIGKILL)
     assert wait_for(lambda: len(load._children(gunicorn.process.pid)) == 2

@@ -63,7 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
 
     if bot is None:
         try:
-            bot, _ = load_bot(app.config["KNOWLEDGE_DIR"], app.config["INTENTS_DIR"])
+            bot, _ = load_bot(app.config["KNOWLEDGE_DIR"], app.config["INTENTS_DIR"],
+                              embeddings=app.config["EMBEDDINGS"])
         except BaseException:
             if early is not None:
                 early.restore()

@@ -211,9 +211,10 @@ def _record(reply: Any, question: str, session_id: str, awaiting_password: bool)
     """Log content gaps and chat hand-offs; a failing store never stops the reply."""
     store = services(current_app).store
     gap = is_gap(reply.kind, reply.confidence)
-    if (gap or reply.kind == "handoff") and not awaiting_password:
+    if not awaiting_password:
         # Another worker may have asked this session for a password (its conversation
-        # lives there). When the store cannot say, assume it did: store nothing of it.
+        # lives there). When the store cannot say, assume it did: store nothing of it. Asked
+        # on every message, so the note is used up by the message it was meant for.
         try:
             awaiting_password = store.secret_expected(session_id)
         except Exception as exc:

@@ -72,7 +72,7 @@ class Reloader:
 
     def _load_from_config(self, **options: Any) -> Bot:
         bot, _ = load_bot(self.config.get("KNOWLEDGE_DIR"), self.config.get("INTENTS_DIR"), fallback=False,
-                          **options)
+                          embeddings=self.config.get("EMBEDDINGS", True), **options)
         return bot
 
     def reload(self) -> ReloadResult:
@@ -212,37 +212,38 @@ class EarlySighup:
             self.installed = False
 
 
-def _pointer(knowledge: Path, intents: Path | None) -> Path:
+def _pointer(sources) -> Path:
     from helpbot import __version__, cache
 
-    name = hashlib.sha256(f"{knowledge.resolve()}|{intents.resolve() if intents else ''}|{__version__}"
-                          .encode()).hexdigest()[:24]
+    knowledge, intents = sources.knowledge, sources.intents
+    name = hashlib.sha256(f"{knowledge.resolve()}|{intents.resolve() if intents else ''}|{sources.general_intents}|"
+                          f"{__version__}".encode()).hexdigest()[:24]
     return cache.default_dir() / "last-good" / f"{name}.json"
 
 
-def _remember_good(knowledge: Path, intents: Path | None) -> None:
+def _remember_good(sources, embeddings: bool) -> None:
     from helpbot.bot import index_key
 
     try:
-        key = index_key(knowledge, intents)
+        key = index_key(sources, embeddings=embeddings)
         if key is None:
             return
-        pointer = _pointer(knowledge, intents)
+        pointer = _pointer(sources)
         if pointer.is_file() and json.loads(pointer.read_text()).get("key") == key:
             return
         pointer.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=pointer.parent, delete=False, suffix=".tmp") as handle:
-            json.dump({"key": key, "knowledge": str(knowledge), "saved": time.time()}, handle)
+            json.dump({"key": key, "knowledge": str(sources.knowledge), "saved": time.time()}, handle)
         os.replace(handle.name, pointer)
     except (OSError, ValueError) as exc:  # a read-only cache: no fallback, nothing else lost
         log.warning("could not record the last good knowledge build: %s", exc)
 
 
-def _last_good(knowledge: Path, intents: Path | None, **options: Any) -> Bot | None:
+def _last_good(sources, **options: Any) -> Bot | None:
     from helpbot.bot import Bot
 
     try:
-        key = json.loads(_pointer(knowledge, intents).read_text())["key"]
+        key = json.loads(_pointer(sources).read_text())["key"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return Bot.from_cache(key, **options)
@@ -256,15 +257,15 @@ def load_bot(knowledge_dir: str | Path | None, intents_dir: str | Path | None, *
     from helpbot.bot import Bot, resolve_folders
     from helpbot.errors import HelpbotError
 
-    knowledge, intents = resolve_folders(knowledge_dir, intents_dir)
+    sources = resolve_folders(knowledge_dir, intents_dir)
     try:
         bot = Bot.load(knowledge_dir=knowledge_dir, intents_dir=intents_dir, **options)
     except (HelpbotError, OSError) as exc:
-        previous = _last_good(knowledge, intents, **options) if fallback else None
+        previous = _last_good(sources, **options) if fallback else None
         if previous is None:
             raise
         log.error("the knowledge does not load, so this process serves the last build that did "
                   "(%d entries) until it is fixed and reloaded: %s", len(previous.entries), exc)
         return previous, True
-    _remember_good(knowledge, intents)
+    _remember_good(sources, options.get("embeddings", True))
     return bot, False
