@@ -17,31 +17,19 @@ import os
 import platform
 import random
 import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from helpbot.errors import HelpbotError
 
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(samples_ms)
-    pick = lambda p: ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]  # noqa: E731
-    return {"p50_ms": round(pick(50), 4), "p99_ms": round(pick(99), 4), "n": len(ordered)}
-
-
-def _timed(function: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    function()
-    return (time.perf_counter() - started) * 1000
+from helpbot.benchhttp import bench_cold_start, bench_http
+from helpbot.timing import percentiles, timed
 
 
 def machine() -> dict[str, Any]:
@@ -68,7 +56,7 @@ def bench_in_process(bot, questions: list[str], *, repeat: int = 3) -> dict[str,
         bot.clear_rank_cache()  # the true cost of a question never seen before
         bot.ask(q)
 
-    totals = [_timed(lambda q=q: uncached(q)) for _ in range(repeat) for q in questions]
+    totals = [timed(lambda q=q: uncached(q)) for _ in range(repeat) for q in questions]
     retriever, fusion, analyzer = bot.retriever, bot.fusion, bot.analyzer
     names = ("normalise", "bm25", "tfidf", "classifier", "encode", "embedding cosines", "candidates", "fusion")
     stages: dict[str, list[float]] = {k: [] for k in names}
@@ -103,9 +91,9 @@ def bench_in_process(bot, questions: list[str], *, repeat: int = 3) -> dict[str,
             stages[name].append(value * 1000)
     for q in questions:  # fill the rank cache, then time the hits
         bot.ask(q)
-    cached = [_timed(lambda q=q: bot.ask(q)) for q in questions]
-    return {"ask": _percentiles(totals), "ask_repeated_question": _percentiles(cached),
-            "stages": {k: _percentiles(v) for k, v in stages.items()},
+    cached = [timed(lambda q=q: bot.ask(q)) for q in questions]
+    return {"ask": percentiles(totals), "ask_repeated_question": percentiles(cached),
+            "stages": {k: percentiles(v) for k, v in stages.items()},
             "embeddings": retriever.semantic_ is not None,
             "encoder_skipped_share": 1 - encoded / len(questions) if retriever.semantic_ is not None else None,
             "note": "candidates re-runs the lexical stages with the vector given and adds fuzzy matching and "
@@ -165,7 +153,7 @@ def bench_scale_one(n: int, *, queries: int = 200, reference: bool = True, embed
     rss = _rss_mb()
     for q in asked[:20]:
         bot.ask(q)
-    ask = _percentiles([_timed(lambda q=q: (bot.clear_rank_cache(), bot.ask(q))) for q in asked])
+    ask = percentiles([timed(lambda q=q: (bot.clear_rank_cache(), bot.ask(q))) for q in asked])
     # Exactness: an entry's own stored question, asked word for word, must answer with that entry.
     owners = [rng.choice(entries) for _ in range(queries)]
     own = [(e.id, rng.choice((e.title, *e.questions))) for e in owners]
@@ -175,18 +163,21 @@ def bench_scale_one(n: int, *, queries: int = 200, reference: bool = True, embed
                               "rss_index_mb": round(rss - before, 1), "ask": ask,
                               "embeddings": bot.index.embeddings, "own_question_answered_share": exact}
     if reference:
-        from rank_bm25 import BM25Okapi
+        try:
+            from rank_bm25 import BM25Okapi
+        except ImportError:
+            raise HelpbotError("helpbot bench compares against rank-bm25: pip install 'helpbot[bench]'") from None
 
         corpus = [bot.analyzer.terms(" ".join((e.title, *e.questions))) for e in entries]
         reference_index = BM25Okapi(corpus)
         ours = BM25(idf="okapi").fit(corpus)
         query_terms = [bot.analyzer.terms(q) for q in asked[:50]]
-        reference_ms = [_timed(lambda t=t: reference_index.get_scores(t)) for t in query_terms[:20]]
-        ours_ms = [_timed(lambda t=t: ours.scores(t)) for t in query_terms]
+        reference_ms = [timed(lambda t=t: reference_index.get_scores(t)) for t in query_terms[:20]]
+        ours_ms = [timed(lambda t=t: ours.scores(t)) for t in query_terms]
         difference = max(float(np.max(np.abs(ours.scores(t) - reference_index.get_scores(t)))) for t in query_terms[:20])
         result["reference"] = {
-            "rank_bm25_get_scores": _percentiles(reference_ms),
-            "our_bm25_scores": _percentiles(ours_ms),
+            "rank_bm25_get_scores": percentiles(reference_ms),
+            "our_bm25_scores": percentiles(ours_ms),
             "max_abs_score_difference": difference,
             "ratio_reference_to_our_ask_p50": round(statistics.median(reference_ms) / ask["p50_ms"], 1),
         }
@@ -205,108 +196,6 @@ def bench_scale(sizes: list[int], *, queries: int = 200) -> list[dict[str, Any]]
 
 
 # -- 2. HTTP and 4. cold start -----------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("HELPBOT_RATE_LIMIT", "0")  # the benchmark measures throughput, not the limiter
-    env.setdefault("HELPBOT_DB_PATH", str(Path(tempfile.mkdtemp()) / "bench.sqlite3"))
-    return env
-
-
-def start_gunicorn(workers: int = 2) -> tuple[subprocess.Popen, str, float]:
-    """Start the production command; return the process, its URL and the seconds to first answer."""
-    port = _free_port()
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "helpbot.web:create_app()"],
-        env=_server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    body = json.dumps({"question": "how long does a wire transfer take"}).encode()
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            request = urllib.request.Request(f"{url}/api/ask", data=body, headers={"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=5) as response:
-                if response.status == 200:
-                    return process, url, time.perf_counter() - started
-        except OSError:
-            time.sleep(0.05)
-    process.terminate()
-    raise RuntimeError("gunicorn did not answer within 120 s")
-
-
-def _wrk(url: str, path: str, *, seconds: int, connections: int, script: Path | None = None) -> dict[str, Any]:
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "5s"]
-    if script:
-        command += ["-s", str(script)]
-    output = subprocess.run([*command, url + path], check=True, capture_output=True, text=True).stdout
-    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-    def latency(label: str) -> float:
-        value, suffix = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
-        return round(float(value) * unit[suffix], 3)
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: (.*)", output)
-    return {
-        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50_ms": latency("50%"), "p99_ms": latency("99%"),
-        "non_2xx": int(errors.group(1)) if errors else 0,
-        "socket_errors": socket_errors.group(1).strip() if socket_errors else "none",
-    }
-
-
-ASK_LUA = """
-local questions = {QUESTIONS}
-local i = 0
-request = function()
-  i = i + 1
-  local body = '{"question": "' .. questions[(i % #questions) + 1] .. '"}'
-  return wrk.format("POST", "/api/ask", {["Content-Type"] = "application/json"}, body)
-end
-"""
-
-
-def bench_http(questions: list[str], *, seconds: int = 15, connections: int = 32, workers: int = 2) -> dict[str, Any]:
-    if shutil.which("wrk") is None:
-        return {"skipped": "wrk is not installed (Debian package wrk)"}
-    safe = [q.replace("\\", " ").replace('"', " ").replace("'", " ") for q in questions[:200]]
-    script = Path(tempfile.mkdtemp()) / "ask.lua"
-    script.write_text(ASK_LUA.replace("{QUESTIONS}", "{" + ", ".join(json.dumps(q) for q in safe) + "}"))
-    process, url, boot_s = start_gunicorn(workers)
-    try:
-        ask = _wrk(url, "/api/ask", seconds=seconds, connections=connections, script=script)
-        health = _wrk(url, "/healthz", seconds=seconds, connections=connections)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    return {"connections": connections, "seconds": seconds, "workers": workers, "ask": ask, "healthz": health,
-            "ask_to_healthz_ratio": round(ask["requests_per_s"] / health["requests_per_s"], 3),
-            "boot_to_first_answer_s": round(boot_s, 2)}
-
-
-def bench_cold_start(*, runs: int = 5) -> dict[str, Any]:
-    helpbot = [sys.executable, "-m", "helpbot.cli", "ask", "how long does a wire transfer take"]
-    subprocess.run(helpbot, check=True, capture_output=True)  # fills the index cache
-    walls = [_timed(lambda: subprocess.run(helpbot, check=True, capture_output=True)) / 1000 for _ in range(runs)]
-    with tempfile.TemporaryDirectory() as empty_cache:
-        env = {**os.environ, "HELPBOT_CACHE_DIR": empty_cache}
-        rebuild = _timed(lambda: subprocess.run(helpbot, check=True, capture_output=True, env=env)) / 1000
-    process, _, boot_s = start_gunicorn(workers=1)
-    process.terminate()
-    process.wait(timeout=30)
-    return {"helpbot_ask_wall_s": {"median": round(statistics.median(walls), 3), "max": round(max(walls), 3)},
-            "helpbot_ask_uncached_wall_s": round(rebuild, 2),
-            "gunicorn_worker_boot_to_first_answer_s": round(boot_s, 2)}
 
 
 def run_suite(*, quick: bool, root: Path) -> dict[str, Any]:

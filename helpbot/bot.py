@@ -1,32 +1,30 @@
-"""``Bot``: route a message, retrieve or run a tool, and decide what to say. The one hub."""
+"""``Bot``: one message in, one reply out, as a short sequence of the conversation's parts.
+
+    follow-up?  (a picked article, a figure for a pending calculation, "yes", "and in EUR?")
+    rank        (helpbot.ranking: retrieval and fusion)
+    decide      (helpbot.policy: answer, intent, clarify or fallback)
+    say it      (the entry's answer, a tool's result, or helpbot.replies)
+"""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from helpbot import cache, toolchat
-from helpbot.index import OUT_OF_SCOPE, Index, build_index, index_key, resolve_folders
-from helpbot.intents import Intent, IntentSet, load_intents
-from helpbot.knowledge import load_knowledge
-from helpbot.models import Entry, Hit, Reply
-from helpbot.policy import Thresholds, decide
+from helpbot import forms, replies
+from helpbot.followups import chosen
+from helpbot.index import Index, build_index, load_index
+from helpbot.intents import IntentSet
+from helpbot.models import Entry, Hit, Reply, Suggestion
+from helpbot.policy import Decision, Thresholds, decide
 from helpbot.ranking import MAX_QUESTION_CHARS, Ranker
 from helpbot.sessions import Session, SessionStore
+from helpbot.tools.spec import TOOLS
 
-LIVECHAT_OFFER = 'If you\'d rather talk to a person, type "agent" to reach a LiveChat agent.'
-_ORDINALS = {
-    "first": 0, "1": 0, "1st": 0, "one": 0, "second": 1, "2": 1, "2nd": 1, "two": 1,
-    "third": 2, "3": 2, "3rd": 2, "three": 2, "last": -1,
-}
-_CHOICE = re.compile(
-    r"^\s*(?:the\s+)?(first|second|third|last|1st|2nd|3rd|one|two|three|[123])(?:\s+one)?(?:\s+please)?[\s.!]*$",
-    re.IGNORECASE,
-)
-__all__ = ["Bot", "Thresholds", "OUT_OF_SCOPE", "resolve_folders", "index_key"]
+__all__ = ["Bot", "Thresholds"]
+MAX_SUGGESTIONS = 3
 
 
 class Bot:
@@ -55,9 +53,9 @@ class Bot:
         self.docs = self.index.docs
         self.retriever = self.index.retriever
         self.fusion = self.index.fusion
-        self.n_entries = len(entries)
         self.ranker = Ranker(self.index, cache_size=rank_cache_size)
         self._keys = [d.key for d in self.docs]
+        self.stale = False  # serving the last good build because the files on disk do not load
 
     def clear_rank_cache(self) -> None:
         self.ranker.clear_cache()
@@ -72,38 +70,21 @@ class Bot:
         use_cache: bool = True,
         embeddings: bool = True,
         progress=None,
+        fall_back: bool = False,
         **options,
     ) -> Bot:
         """Load a knowledge base (the bundled one by default) and build every index once.
 
-        The built index is cached on disk (see :mod:`helpbot.cache`) and reused while the
-        knowledge and intents files are unchanged; ``cache_dir=None`` keeps the default folder,
-        ``use_cache=False`` always rebuilds.
+        The built index is cached on disk (see :mod:`helpbot.index`) and reused while the
+        knowledge and intents files are unchanged; ``use_cache=False`` always rebuilds.
+        ``progress(stage, done, total)`` is told how a build goes. ``fall_back``: when the files
+        do not load, serve the last build that did (``bot.stale`` is then True).
         """
-        sources = resolve_folders(knowledge_dir, intents_dir)
-        key = index_key(sources, embeddings=embeddings) if use_cache else None
-        directory = Path(cache_dir) if cache_dir is not None else cache.default_dir()
-        if key is not None:
-            cached = cls.from_cache(key, cache_dir=directory, **options)
-            if cached is not None:
-                return cached
-        entries = load_knowledge(sources.knowledge)
-        intent_set = load_intents(sources.intents, general_only=sources.general_intents)
-        index = build_index(entries, intent_set, embeddings=embeddings, progress=progress)
-        bot = cls(entries, intent_set, index=index, **options)
-        if key is not None:
-            cache.save(directory, key, (entries, intent_set, bot.index))
+        loaded = load_index(knowledge_dir, intents_dir, cache_dir=cache_dir, use_cache=use_cache,
+                            embeddings=embeddings, progress=progress, fall_back=fall_back)
+        bot = cls(loaded.entries, loaded.intent_set, index=loaded.index, **options)
+        bot.stale = loaded.stale
         return bot
-
-    @classmethod
-    def from_cache(cls, key: str, *, cache_dir: str | Path | None = None, **options) -> Bot | None:
-        """The bot built earlier under ``key`` (see :func:`index_key`), or None."""
-        directory = Path(cache_dir) if cache_dir is not None else cache.default_dir()
-        state = cache.load(directory, key)
-        if not (isinstance(state, tuple) and len(state) == 3 and isinstance(state[2], Index)):
-            return None
-        entries, intent_set, index = state
-        return cls(entries, intent_set, index=index, **options)
 
     # -- retrieval -----------------------------------------------------------------------------
 
@@ -127,87 +108,57 @@ class Bot:
     def ask(self, question: str, session_id: str | None = None) -> Reply:
         """Answer one message; pass the same ``session_id`` to keep a conversation."""
         if not isinstance(question, str) or not question.strip():
-            return Reply("fallback", "Please type a question, for example \"how do I post an RFQ?\"")
+            return Reply("fallback", replies.EMPTY_QUESTION)
         question = question.strip()[:MAX_QUESTION_CHARS]
         session = self.sessions.get(session_id) if session_id else Session()
-
-        chosen = self._chosen_suggestion(question, session)
-        if chosen is not None and chosen in self.entries:  # a reload may have removed it
-            return self._answer(self.entries[chosen], 1.0, session, question, allow_tool=False)
-
-        follow_up = toolchat.continue_dialogue(self, question, session)
+        today = self.today()
+        picked = chosen(question, session.suggestions)
+        if picked is not None and picked.entry_id in self.entries:  # a reload may have removed it
+            return self._answer(self.entries[picked.entry_id], 1.0, question, session, today)
+        follow_up = forms.follow_up(question, session, today)
         if follow_up is not None:
             return follow_up
+        ranking = self.ranker.rank(question)
+        decision = decide(ranking, self._keys, self.entries, self.thresholds)
+        if decision.action == "intent" and not self._personal(decision.key, question):
+            # "What is the fee on orders over $5,000?" sounds like the calculator, but its figure is
+            # not the user's own: answer it from the knowledge base instead.
+            decision = decide(ranking, self._keys, self.entries, self.thresholds, intents=False)
+        return self._act(decision, question, session, today)
 
-        decision = decide(self.ranker.rank(question), self._keys, self.entries, self.thresholds)
+    def _personal(self, intent_key: str, question: str) -> bool:
+        spec = TOOLS.get(intent_key.removeprefix("intent:"))
+        return spec is None or spec.personal(question)
+
+    def _act(self, decision: Decision, question: str, session: Session, today: date) -> Reply:
         if decision.action == "intent":
             intent = self.intents[decision.key.removeprefix("intent:")]
-            return self._intent_reply(intent, question, session, decision.confidence)
-        if decision.action == "answer":
-            # A stored question asked word for word is answered by its entry, never pre-empted
-            # by a tool that its words happen to trigger.
-            return self._answer(self.entries[decision.key], decision.confidence, session, question,
-                                allow_tool=not decision.exact)
-        if not decision.out_of_scope:
-            tool_reply = toolchat.run_if_complete(self, question, session, decision.confidence)
-            if tool_reply is not None:
-                return tool_reply
-        options = [self.entries[k] for k in decision.options]
-        if decision.action == "clarify":
-            return self._clarify(options, decision.confidence, session)
-        return self._fallback(options, decision.confidence, session)
+            if intent.kind == "tool":
+                return forms.start(TOOLS[intent.name], question, session, today, decision.confidence)
+            return Reply(intent.kind, intent.responses[0], None, decision.confidence, intent=intent.name)
+        entry = self.entries.get(decision.key) if decision.action == "answer" else None
+        if not decision.exact and not decision.out_of_scope:
+            # The user's own figures: run the tool (the answered entry's tool first), even when the
+            # message is phrased as a question.
+            ran = forms.complete_in_message(question, session, today, decision.confidence,
+                                            first=entry.tool if entry else None)
+            if ran is not None:
+                return ran
+        if entry is not None:
+            return self._answer(entry, decision.confidence, question, session, today)
+        options = [self._suggestion(k) for k in decision.options]
+        session.suggestions = options
+        text = replies.clarify(options) if decision.action == "clarify" else replies.fallback(options)
+        return Reply(decision.action, text, None, decision.confidence, suggestions=tuple(options))
 
-    def _answer(self, entry: Entry, confidence: float, session: Session, question: str,
-                *, allow_tool: bool = True) -> Reply:
-        if allow_tool:
-            tool_reply = toolchat.run_if_complete(self, question, session, confidence, first=entry.tool)
-            if tool_reply is not None:
-                return tool_reply
-        session.last_entry_id = entry.id
-        session.suggestions = [{"entry_id": r, "title": self.entries[r].title} for r in entry.related
-                               if r in self.entries][:3]
-        text = entry.answer
-        if entry.tool:
-            session.offered_tool = entry.tool
-            text = f"{text}\n\n{toolchat.offer_text(entry.tool)}"
-        return Reply("answer", text, entry.id, confidence, suggestions=list(session.suggestions))
+    def _answer(self, entry: Entry, confidence: float, question: str, session: Session, today: date) -> Reply:
+        session.suggestions = [self._suggestion(r) for r in entry.related if r in self.entries][:MAX_SUGGESTIONS]
+        offer = forms.offer(entry.tool, question, session, today)
+        text = f"{entry.answer}\n\n{offer}" if offer else entry.answer
+        return Reply("answer", text, entry.id, confidence, suggestions=tuple(session.suggestions))
 
-    def _clarify(self, options: list[Entry], confidence: float, session: Session) -> Reply:
-        session.suggestions = [{"entry_id": e.id, "title": e.title} for e in options]
-        lines = "\n".join(f"{n}. {e.title}" for n, e in enumerate(options, 1))
-        return Reply("clarify", f"Did you mean:\n{lines}", None, confidence, suggestions=list(session.suggestions))
-
-    def _fallback(self, options: list[Entry], confidence: float, session: Session) -> Reply:
-        session.suggestions = [{"entry_id": e.id, "title": e.title} for e in options]
-        text = "Sorry, I don't know the answer to that one."
-        if options:
-            text += " These help articles may be related:\n" + "\n".join(
-                f"{n}. {e.title}" for n, e in enumerate(options, 1)
-            )
-        return Reply("fallback", f"{text}\n\n{LIVECHAT_OFFER}", None, confidence,
-                     suggestions=list(session.suggestions))
-
-    def _intent_reply(self, intent: Intent, question: str, session: Session, confidence: float) -> Reply:
-        if intent.kind == "tool":
-            return toolchat.start(self, intent.name, question, session, confidence)
-        text = intent.responses[0]
-        return Reply(intent.kind, text, None, confidence, intent=intent.name)
-
-    def _chosen_suggestion(self, question: str, session: Session) -> str | None:
-        """An entry id when the message picks one of the last suggestions."""
-        if not session.suggestions:
-            return None
-        match = _CHOICE.match(question)
-        if match:
-            index = _ORDINALS[match.group(1).lower()]
-            if -len(session.suggestions) <= index < len(session.suggestions):
-                return session.suggestions[index]["entry_id"]
-            return None
-        folded = question.casefold().strip(" ?.!")
-        for suggestion in session.suggestions:
-            if suggestion["title"].casefold().strip(" ?.!") == folded:
-                return suggestion["entry_id"]
-        return None
+    def _suggestion(self, entry_id: str) -> Suggestion:
+        return Suggestion(entry_id, self.entries[entry_id].title)
 
     def new_session_id(self) -> str:
         return uuid.uuid4().hex

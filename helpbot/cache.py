@@ -35,7 +35,7 @@ def default_dir(environ: dict[str, str] | None = None) -> Path:
 # The modules whose classes are pickled or whose code shapes the index: a change to any of them
 # (a new feature, a new field) must never meet an index built by the old code.
 INDEX_MODULES = ("bm25.py", "chargrams.py", "classifier.py", "embeddings.py", "semantic.py", "retrieval.py",
-                 "fusion.py", "index.py", "text.py", "models.py", "intents.py", "knowledge.py",
+                 "fusion.py", "training.py", "index.py", "text.py", "models.py", "intents.py", "knowledge.py",
                  "assets/fusion_prior.json")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import statistics
 import sys
 from collections import Counter
@@ -32,7 +34,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     else:
         print(reply.text)
         for n, s in enumerate(reply.suggestions, 1):
-            print(f"  [{n}] {s['title']}")
+            print(f"  [{n}] {s.title}")
     return 0
 
 
@@ -40,18 +42,23 @@ def cmd_chat(args: argparse.Namespace) -> int:
     bot = _load_bot(args)
     session = bot.new_session_id()
     print('Ecokara help assistant. Ask a question; "quit" to leave.')
+    secret_next = False
     while True:
         try:
-            line = input("you> ")
+            # After "type the password you'd like to check", what is typed is not shown (on a
+            # terminal; piped input shows nothing anyway).
+            hidden = secret_next and sys.stdin.isatty()
+            line = getpass.getpass("you (hidden)> ") if hidden else input("you> ")
         except (EOFError, KeyboardInterrupt):
             print()
             return 0
         if line.strip().lower() in ("quit", "exit"):
             return 0
         reply = bot.ask(line, session_id=session)
+        secret_next = reply.secret_next
         print(f"bot> {reply.text}")
         for n, s in enumerate(reply.suggestions, 1):
-            print(f"     [{n}] {s['title']}")
+            print(f"     [{n}] {s.title}")
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -76,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from helpbot import evaluation
+    from helpbot import evalreport, evaluation
 
     files = args.files or sorted(str(p) for p in (Path.cwd() / "eval" / "cases").glob("test.*"))
     if not files:
@@ -86,11 +93,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     lexical = _load_bot(args, embeddings=False) if args.ablate and bot.index.embeddings else None
     results = evaluation.evaluate(bot, cases, ablate=args.ablate, progress=sys.stderr.isatty() or args.progress,
                                   lexical_bot=lexical)
-    print(evaluation.format_text(results))
+    print(evalreport.format_text(results))
     if args.json:
-        Path(args.json).write_text(json.dumps(evaluation.to_json(results), indent=2, ensure_ascii=False))
+        Path(args.json).write_text(json.dumps(evalreport.to_json(results), indent=2, ensure_ascii=False))
     if args.html:
-        Path(args.html).write_text(evaluation.to_html(results), encoding="utf-8")
+        Path(args.html).write_text(evalreport.to_html(results), encoding="utf-8")
     top1 = results.metrics()["top1"]
     if args.min_top1 is not None and (top1 is None or top1 < args.min_top1):
         print(f"FAIL: top-1 {top1 if top1 is None else f'{top1:.1%}'} is below --min-top1 {args.min_top1:.1%}")
@@ -272,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"helpbot: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `helpbot kb stats | head`: the reader left; say nothing more (and not at exit either).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
@@ -105,6 +105,11 @@ class Encoder:
             self._load()
         return self._run(self._tokenizer.encode(prepare(text)).ids)
 
+    def encode_later(self, text: str) -> Future:
+        """``encode(text)`` on a worker thread: a Future of (vector, True). The encoder releases
+        the GIL, so the caller's own work (the lexical signals) runs meanwhile on another core."""
+        return _pool().submit(lambda: (self.encode(text), True))
+
     def encode_many(
         self, texts: Sequence[str], *, workers: int | None = None,
         progress: Callable[[int, int], None] | None = None,
@@ -135,14 +140,23 @@ class Encoder:
         return out
 
 
-_default: Encoder | None = None
-_default_lock = threading.Lock()
+_shared: dict[str, object] = {}
+_shared_lock = threading.Lock()
+
+
+def _once(name: str, make):
+    """One object per process under ``name``, made on first use (thread-safe)."""
+    with _shared_lock:
+        if name not in _shared:
+            _shared[name] = make()
+        return _shared[name]
 
 
 def default_encoder() -> Encoder:
     """The shared encoder of the shipped model (one session per process)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Encoder()
-        return _default
+    return _once("encoder", Encoder)
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads that run query encodings beside the lexical stage (two: one per core here)."""
+    return _once("pool", lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="helpbot-encode"))

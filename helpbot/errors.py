@@ -12,7 +12,13 @@ class KnowledgeError(HelpbotError):
 
 
 class ToolInputError(HelpbotError, ValueError):
-    """A tool was given input it cannot use; the message says how to fix it."""
+    """A tool was given input it cannot use. The message says, in words a buyer reads (the chat
+    and the widget show it as it is), what is wrong and how to fix it; ``field`` names the
+    parameter for programs (the JSON API returns it beside the message)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ConfigError(HelpbotError, ValueError):

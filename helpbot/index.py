@@ -1,25 +1,38 @@
-"""Build an index from a knowledge base and its intents, key it, and cache it on disk.
+"""Build an index from a knowledge base and its intents, key it, cache it, and keep the last
+build that loaded.
 
 An :class:`Index` is everything the bot computes from its files: the docs (entries, intents and
 the out-of-scope doc), the fitted retriever with its sentence vectors, and the learned fusion.
 Building it takes seconds (the sentence encoder reads every stored text once; the fusion learns
 from three out-of-fold retrievers); loading a cached build takes tens of milliseconds.
+
+**The last good build.** Every successful load records which cached build it used, per folder.
+``load_index(..., fall_back=True)`` serves that build when the files on disk do not load (a
+curator saved a broken YAML file): a server worker started at that moment comes up on the old
+knowledge, with an error in the log, instead of failing to boot.
 """
 
 from __future__ import annotations
 
 import ctypes
 import gc
+import hashlib
+import json
 import logging
+import os
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from helpbot import __version__, cache
 from helpbot.embeddings import Encoder, default_encoder
-from helpbot.fusion import Fusion, informative_questions, load_prior, out_of_fold_examples
-from helpbot.intents import IntentSet
-from helpbot.knowledge import knowledge_files
+from helpbot.errors import HelpbotError
+from helpbot.fusion import Fusion, load_prior
+from helpbot.training import informative_questions, out_of_fold_examples
+from helpbot.intents import IntentSet, load_intents
+from helpbot.knowledge import knowledge_files, load_knowledge
 from helpbot.models import Entry
 from helpbot.paths import data_dir
 from helpbot.retrieval import Doc, HybridRetriever
@@ -84,6 +97,82 @@ def index_key(sources: Sources, *, embeddings: bool = True) -> str | None:
         return None
     model = default_encoder().fingerprint if embeddings else "lexical"
     return cache.fingerprint(files, extra=f"{__version__}|{model}|general={sources.general_intents}")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What :func:`load_index` returns; ``stale``: the files did not load and this is the last
+    build that did."""
+
+    entries: list[Entry]
+    intent_set: IntentSet
+    index: Index
+    stale: bool = False
+
+
+def load_index(knowledge_dir: str | Path | None, intents_dir: str | Path | None, *,
+               cache_dir: str | Path | None = None, use_cache: bool = True, embeddings: bool = True,
+               progress: Progress | None = None, fall_back: bool = False) -> Loaded:
+    """The index of these folders: from the disk cache when it holds this build, else built (and
+    cached). ``fall_back``: when the files do not load, the last good build, or the error."""
+    sources = resolve_folders(knowledge_dir, intents_dir)
+    directory = Path(cache_dir) if cache_dir is not None else cache.default_dir()
+    key = index_key(sources, embeddings=embeddings) if use_cache else None
+    cached = _cached(directory, key) if key is not None else None
+    if cached is not None:
+        _remember_good(directory, sources, key)
+        return cached
+    try:
+        entries = load_knowledge(sources.knowledge)
+        intent_set = load_intents(sources.intents, general_only=sources.general_intents)
+    except (HelpbotError, OSError) as exc:
+        previous = _last_good(directory, sources) if fall_back else None
+        if previous is None:
+            raise
+        log.error("the knowledge does not load, so this process serves the last build that did "
+                  "(%d entries) until it is fixed and reloaded: %s", len(previous.entries), exc)
+        return previous
+    index = build_index(entries, intent_set, embeddings=embeddings, progress=progress)
+    if key is not None:
+        cache.save(directory, key, (entries, intent_set, index))
+        _remember_good(directory, sources, key)
+    return Loaded(entries, intent_set, index)
+
+
+def _cached(directory: Path, key: str, *, stale: bool = False) -> Loaded | None:
+    state = cache.load(directory, key)
+    if not (isinstance(state, tuple) and len(state) == 3 and isinstance(state[2], Index)):
+        return None
+    entries, intent_set, index = state
+    return Loaded(entries, intent_set, index, stale)
+
+
+def _pointer(directory: Path, sources: Sources) -> Path:
+    knowledge, intents = sources.knowledge, sources.intents
+    name = hashlib.sha256(f"{knowledge.resolve()}|{intents.resolve() if intents else ''}|{sources.general_intents}|"
+                          f"{__version__}".encode()).hexdigest()[:24]
+    return directory / "last-good" / f"{name}.json"
+
+
+def _remember_good(directory: Path, sources: Sources, key: str) -> None:
+    pointer = _pointer(directory, sources)
+    try:
+        if pointer.is_file() and json.loads(pointer.read_text()).get("key") == key:
+            return
+        pointer.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=pointer.parent, delete=False, suffix=".tmp") as handle:
+            json.dump({"key": key, "knowledge": str(sources.knowledge), "saved": time.time()}, handle)
+        os.replace(handle.name, pointer)
+    except (OSError, ValueError) as exc:  # a read-only cache: no fallback, nothing else lost
+        log.warning("could not record the last good knowledge build: %s", exc)
+
+
+def _last_good(directory: Path, sources: Sources) -> Loaded | None:
+    try:
+        key = json.loads(_pointer(directory, sources).read_text())["key"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return _cached(directory, key, stale=True)
 
 
 def docs_of(entries: list[Entry], intent_set: IntentSet) -> list[Doc]:

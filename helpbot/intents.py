@@ -21,6 +21,7 @@ import yaml
 from helpbot.errors import KnowledgeError
 from helpbot.models import TOOL_NAMES
 from helpbot.text import EMPTY_SYNONYMS, SynonymTable, load_synonyms
+from helpbot.yamlio import SAFE_LOADER
 
 INTENT_KINDS = ("smalltalk", "handoff", "tool")
 SCOPES = ("general", "bundled")
@@ -55,7 +56,7 @@ def load_intents(directory: Path | None, *, general_only: bool = False) -> Inten
         if path.name == "synonyms.yaml":
             continue
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise KnowledgeError(f"{path}:{mark.line + 1 if mark else 1}: malformed YAML: {exc}") from None

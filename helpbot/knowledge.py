@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from helpbot.yamlio import SAFE_LOADER
 from helpbot.errors import KnowledgeError
 from helpbot.models import AUDIENCES, TOOL_NAMES, Entry
 
@@ -47,8 +48,8 @@ def read_entries(path: Path, *, display_name: str | None = None) -> tuple[list[E
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(name, 1, f"cannot read file: {exc}")]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=SAFE_LOADER)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 AUDIENCES = ("buyer", "supplier", "both")
@@ -51,8 +51,24 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """A help article offered as a next step: a related question, a "did you mean" option or a
+    fallback's guess."""
+
+    entry_id: str
+    title: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"entry_id": self.entry_id, "title": self.title}
+
+
+@dataclass(frozen=True)
 class Reply:
-    """What the bot says back to one message."""
+    """What the bot says back to one message.
+
+    ``secret_next``: the reply asks the user to type a password, so the next message is a secret
+    (never logged, stored or echoed by any layer).
+    """
 
     kind: str
     text: str
@@ -60,8 +76,9 @@ class Reply:
     confidence: float = 0.0
     tool: str | None = None
     result: dict[str, Any] | None = None
-    suggestions: list[dict[str, str]] = field(default_factory=list)
+    suggestions: tuple[Suggestion, ...] = ()
     intent: str | None = None
+    secret_next: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +88,7 @@ class Reply:
             "confidence": round(float(self.confidence), 4),
             "tool": self.tool,
             "result": self.result,
-            "suggestions": [dict(s) for s in self.suggestions],
+            "suggestions": [s.to_dict() for s in self.suggestions],
             "intent": self.intent,
+            "secret_next": self.secret_next,
         }

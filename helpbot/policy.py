@@ -55,9 +55,12 @@ def _sigmoid(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-np.clip(x, -35, 35))))
 
 
-def decide(ranking: Ranking, keys: Sequence[str], entries: Container[str], thresholds: Thresholds) -> Decision:
-    """``keys[i]``: the key of doc i; ``entries``: the keys that are knowledge entries."""
-    ranked = [(keys[d], float(s)) for d, s in zip(ranking.docs, ranking.scores)]
+def decide(ranking: Ranking, keys: Sequence[str], entries: Container[str], thresholds: Thresholds, *,
+           intents: bool = True) -> Decision:
+    """``keys[i]``: the key of doc i; ``entries``: the keys that are knowledge entries.
+    ``intents=False``: decide among the entries (and out-of-scope) only."""
+    ranked = [(keys[d], float(s)) for d, s in zip(ranking.docs, ranking.scores)
+              if intents or keys[d] in entries or keys[d] == OUT_OF_SCOPE]
     entry_ranked = [(k, s) for k, s in ranked if k in entries]
     top = ranked[0][0]
     confidence = ranking.confidence

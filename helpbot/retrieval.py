@@ -1,6 +1,9 @@
 """The hybrid retriever: BM25 on words, TF-IDF on character n-grams, fuzzy matching, a linear
 classifier, and sentence embeddings.
 
+(This module is longer than 300 lines because fitting and the per-query features share a dozen
+arrays of the fitted state; split apart, each half would have to pass all of them around.)
+
 ``HybridRetriever.fit(docs)`` indexes a list of :class:`Doc` (knowledge entries and intent
 examples alike); ``candidates(query)`` returns the best candidates with one row of features
 each, which :mod:`helpbot.fusion` turns into a ranking and a calibrated confidence.
@@ -16,9 +19,8 @@ encoder: its features are then exactly those the encoder would give.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -235,7 +237,7 @@ class HybridRetriever:
         if rows:
             done.set_result((self.semantic_.questions_[rows[0]], False))
             return done
-        return _encoding_pool().submit(lambda: (self.encoder.encode(query), True))
+        return self.encoder.encode_later(query)
 
     def candidates(self, query: str, vector: np.ndarray | None = None) -> Candidates:
         """Candidates and features of one query; ``vector``: its sentence vector, when known."""
@@ -374,19 +376,6 @@ class HybridRetriever:
             np.maximum.at(best, self.owner_, process.cdist([normalised], self.question_texts_, scorer=fuzz.WRatio)[0] / 100.0)
             return best
         raise ValueError(f"Unknown method {method!r}. Choose from 'bm25', 'tfidf', 'fuzzy', 'embeddings'.")
-
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _encoding_pool() -> ThreadPoolExecutor:
-    """Threads that run query encodings beside the lexical stage (one per core at most)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="helpbot-encode")
-        return _pool
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

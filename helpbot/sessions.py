@@ -14,15 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from helpbot.models import Suggestion
+
 
 @dataclass
 class Session:
-    suggestions: list[dict[str, str]] = field(default_factory=list)
-    last_entry_id: str | None = None
-    pending_tool: str | None = None      # a tool waiting for more figures, or offered
+    """One conversation's state. Never holds a password (helpbot.forms drops it)."""
+
+    suggestions: list[Suggestion] = field(default_factory=list)  # the articles last offered
+    pending_tool: str | None = None      # a tool waiting for more figures
     tool_params: dict[str, Any] = field(default_factory=dict)
-    offered_tool: str | None = None
-    last_tool: str | None = None
+    offered_tool: str | None = None      # offered under the last answer
+    offer_params: dict[str, Any] = field(default_factory=dict)  # what that question already said
+    last_tool: str | None = None         # the last calculation, for "and in EUR?"
     last_params: dict[str, Any] = field(default_factory=dict)
 
 

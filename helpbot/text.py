@@ -18,6 +18,7 @@ import Stemmer
 import yaml
 
 from helpbot.errors import KnowledgeError
+from helpbot.yamlio import SAFE_LOADER
 
 _FOLD = str.maketrans(
     {
@@ -85,7 +86,7 @@ def build_synonyms(groups: dict[str, list[str]]) -> SynonymTable:
 def load_synonyms(path: Path) -> SynonymTable:
     """Read ``synonyms: {canonical: [variant, ...]}`` from a YAML file."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise KnowledgeError(f"{path}:{mark.line + 1 if mark else 1}: malformed YAML: {exc}") from None

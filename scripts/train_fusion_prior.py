@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from helpbot.embeddings import default_encoder  # noqa: E402
-from helpbot.fusion import Example, fit_prior, informative_questions, out_of_fold_examples  # noqa: E402
+from helpbot.fusion import Example  # noqa: E402
+from helpbot.training import fit_prior, informative_questions, out_of_fold_examples  # noqa: E402
 from helpbot.index import CLASSIFIER_MAX_DOCS, docs_of  # noqa: E402
 from helpbot.intents import load_intents  # noqa: E402
 from helpbot.knowledge import load_knowledge  # noqa: E402

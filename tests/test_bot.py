@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from helpbot import Bot, Reply, Thresholds
-from helpbot import bot as bot_module
+from helpbot import index as index_module
 from helpbot.models import REPLY_KINDS
 from helpbot.sessions import SessionStore
 
@@ -87,11 +87,11 @@ def test_choosing_a_suggestion_answers_it(small_bot):
         first = small_bot.ask("swift code", session_id="pick")
     finally:
         small_bot.thresholds = original
-    second_id = first.suggestions[1]["entry_id"]
+    second_id = first.suggestions[1].entry_id
     reply = small_bot.ask("the second one", session_id="pick")
     assert reply.kind == "answer" and reply.entry_id == second_id
-    by_title = small_bot.ask(first.suggestions[0]["title"], session_id="pick")
-    assert by_title.entry_id == first.suggestions[0]["entry_id"]
+    by_title = small_bot.ask(first.suggestions[0].title, session_id="pick")
+    assert by_title.entry_id == first.suggestions[0].entry_id
 
 
 def test_session_expiry_forgets_suggestions(fixture_kb, fixture_intents):
@@ -131,7 +131,7 @@ def test_the_cache_is_reused_and_rebuilt_when_knowledge_changes(kb_copy, fixture
         raise AssertionError("the index was rebuilt although nothing changed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(bot_module, "build_index", no_rebuild)
+        patch.setattr(index_module, "build_index", no_rebuild)
         cached = Bot.load(knowledge_dir=kb_copy, intents_dir=fixture_intents, cache_dir=cache_dir)
     assert cached.ask("tt zip code").entry_id == "tt-zip-code"
 
@@ -168,7 +168,7 @@ def test_copy_of_fixture_base_loads_from_any_working_directory(kb_copy, fixture_
     monkeypatch.chdir(tmp_path)
     moved = tmp_path / "elsewhere"
     shutil.copytree(kb_copy, moved)
-    assert Bot.load(knowledge_dir=moved, intents_dir=fixture_intents).n_entries == 6
+    assert Bot.load(knowledge_dir=moved, intents_dir=fixture_intents).entries.__len__() == 6
 
 
 def test_bundled_bot_uses_the_injected_clock():

@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpbot import slots
+from helpbot.tools import dates, roles, slots
+from helpbot.tools.spec import TOOLS
 from helpbot.models import REPLY_KINDS, TOOL_NAMES, Reply
 from helpbot.text import Analyzer, fold, load_synonyms
 from helpbot.paths import data_dir
@@ -63,7 +64,7 @@ def assert_valid_reply(reply: Reply, bot) -> None:
     assert reply.entry_id is None or reply.entry_id in bot.entries
     assert reply.tool is None or reply.tool in TOOL_NAMES
     for suggestion in reply.suggestions:
-        assert suggestion["entry_id"] in bot.entries and suggestion["title"]
+        assert suggestion.entry_id in bot.entries and suggestion.title
     json.dumps(reply.to_dict(), allow_nan=False)  # what the API sends: real JSON, no NaN
 
 
@@ -104,10 +105,10 @@ def test_router_ranks_any_text(bot, text):
 @given(st.sampled_from(TOOL_NAMES), TEXT)
 @settings(max_examples=200, **PROFILE)
 def test_tool_slots_read_any_text(tool, text):
-    params = slots.extract_tool_params(tool, text, today=date(2026, 11, 26))
+    params = roles.extract_tool_params(tool, text, today=date(2026, 11, 26))
     assert isinstance(params, dict)
     json.dumps({k: str(v) for k, v in params.items()})
-    assert isinstance(slots.missing_params(tool, params), list)
+    assert isinstance(TOOLS[tool].missing(params), list)
 
 
 # -- Bot.ask ---------------------------------------------------------------------------------------

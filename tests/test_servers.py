@@ -186,7 +186,7 @@ def test_gunicorn_worker_restarted_while_the_yaml_is_invalid_keeps_the_server_up
                     and all(map(load.catches_sighup, load._children(gunicorn.process.pid)))), gunicorn.log_tail()
     assert gunicorn.process.poll() is None, gunicorn.log_tail()
     assert all_workers_report(gunicorn, health["entries"])
-    assert "serves the last build that did" in gunicorn.log_path.read_text()
+    assert wait_for(lambda: "serves the last build that did" in gunicorn.log_path.read_text()), gunicorn.log_tail()
 
 
 def test_helpbot_serve_reloads_on_sighup(tmp_path, kb_copy, fixture_intents, small_bot):

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpbot import slots
+from helpbot.tools import dates, roles, slots
+from helpbot.tools.spec import TOOLS
 from helpbot.tools import ToolInputError
 
 TODAY = date(2026, 11, 26)  # a Thursday
@@ -93,7 +94,7 @@ def test_extract_method(text: str, expected: str | None) -> None:
     ],
 )
 def test_extract_dates(text: str, expected: list[date]) -> None:
-    assert slots.extract_dates(text, today=TODAY) == expected
+    assert dates.extract_dates(text, today=TODAY) == expected
 
 
 @pytest.mark.parametrize(
@@ -105,7 +106,7 @@ def test_extract_dates(text: str, expected: list[date]) -> None:
     ],
 )
 def test_extract_dates_on_a_friday(text: str, expected: list[date]) -> None:
-    assert slots.extract_dates(text, today=FRIDAY) == expected
+    assert dates.extract_dates(text, today=FRIDAY) == expected
 
 
 @pytest.mark.parametrize(
@@ -227,7 +228,7 @@ def test_small_extractors(function, text: str, expected: str | None) -> None:
     ],
 )
 def test_extract_tool_params(tool: str, text: str, expected: dict) -> None:
-    assert slots.extract_tool_params(tool, text, today=TODAY) == expected
+    assert roles.extract_tool_params(tool, text, today=TODAY) == expected
 
 
 @pytest.mark.parametrize(
@@ -244,26 +245,23 @@ def test_extract_tool_params(tool: str, text: str, expected: dict) -> None:
     ],
 )
 def test_missing_params(tool: str, params: dict, missing: list[str]) -> None:
-    assert slots.missing_params(tool, params) == missing
+    assert TOOLS[tool].missing(params) == missing
 
 
 def test_extracted_params_run_the_tool() -> None:
-    from helpbot.tools import TOOLS
-
-    params = slots.extract_tool_params("payment_arrival", "paid by boleto last Friday", today=TODAY)
-    assert not slots.missing_params("payment_arrival", params)
-    result = TOOLS["payment_arrival"](params.pop("method"), params.pop("paid_on"), **params)
+    params = roles.extract_tool_params("payment_arrival", "paid by boleto last Friday", today=TODAY)
+    assert not TOOLS["payment_arrival"].missing(params)
+    result = TOOLS["payment_arrival"].run(params)
     assert (result["earliest"], result["latest"]) == ("2026-11-24", "2026-11-26")
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: slots.extract_dates(None, today=TODAY),
-        lambda: slots.extract_dates("today", today="2026-11-26"),
+        lambda: dates.extract_dates(None, today=TODAY),
+        lambda: dates.extract_dates("today", today="2026-11-26"),
         lambda: slots.extract_method(3),
-        lambda: slots.extract_tool_params("weather", "hi", today=TODAY),
-        lambda: slots.missing_params("payment_arrival", None),
+        lambda: roles.extract_tool_params("weather", "hi", today=TODAY),
     ],
 )
 def test_bad_input(call) -> None:
@@ -273,13 +271,13 @@ def test_bad_input(call) -> None:
 
 @given(st.text(max_size=200), st.dates())
 def test_extractors_never_fail_on_text(text: str, today: date) -> None:
-    for date_found in slots.extract_dates(text, today=today):
+    for date_found in dates.extract_dates(text, today=today):
         assert isinstance(date_found, date)
     for amount, currency in slots.extract_amounts(text):
         assert amount > 0 and len(currency) == 3
     for tool in ("password_check", "payment_arrival", "dispute_deadlines", "fee_estimate"):
-        params = slots.extract_tool_params(tool, text, today=today)
-        assert isinstance(slots.missing_params(tool, params), list)
+        params = roles.extract_tool_params(tool, text, today=today)
+        assert isinstance(TOOLS[tool].missing(params), list)
     slots.extract_method(text)
     slots.extract_password(text)
 

@@ -59,8 +59,8 @@ def test_a_general_question_gets_the_knowledge_answer_and_an_offer(bot, message,
 
 def test_taking_the_offer_asks_for_each_missing_figure_in_turn(bot):
     session = "offer"
-    first = bot.ask("how long does it take for a boleto payment to arrive?", session_id=session)
-    assert first.kind == "answer"
+    first = bot.ask("how long until the supplier gets my payment?", session_id=session)
+    assert first.kind == "answer" and "I can work out the arrival dates" in first.text
     ask_method = bot.ask("yes please", session_id=session)
     assert ask_method.kind == "tool" and ask_method.result is None
     assert "method" in ask_method.text.lower()
@@ -68,6 +68,16 @@ def test_taking_the_offer_asks_for_each_missing_figure_in_turn(bot):
     assert ask_date.kind == "tool" and ask_date.result is None and "date" in ask_date.text.lower()
     done = bot.ask("2026-11-20", session_id=session)
     assert done.kind == "tool" and done.result["latest"] == "2026-11-26"
+
+
+def test_the_offer_remembers_what_the_question_said(bot):
+    """ "How long does a boleto take?" then only the date: the offered tool runs with Boleto."""
+    session = "offer-remembers"
+    first = bot.ask("how long does it take for a boleto payment to arrive?", session_id=session)
+    assert first.kind == "answer"
+    done = bot.ask("I paid on 2026-11-20", session_id=session)
+    assert done.kind == "tool" and done.tool == "payment_arrival"
+    assert done.result["method"] == "boleto" and done.result["latest"] == "2026-11-26"
 
 
 def test_a_tool_intent_without_figures_asks_then_runs(bot):

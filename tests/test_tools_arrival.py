@@ -49,7 +49,7 @@ def test_arrival_table(method, paid_on, kwargs, earliest, latest, days) -> None:
         (None, "domestic", "domestic", None),
         (None, "International", "international", None),
         ("1030 1234 5678", "domestic", "domestic", "suggests an international"),
-        (None, None, "international", "Assumed an international transfer"),
+        (None, None, "international", "assumes an international transfer"),
     ],
 )
 def test_tt_international_or_domestic(account, transfer, expected, note) -> None:
@@ -114,22 +114,22 @@ def test_holiday_calendars(holidays, earliest, latest, label) -> None:
 @pytest.mark.parametrize(
     ("args", "kwargs", "fragment"),
     [
-        (("bitcoin", "2026-11-20"), {}, "Unknown payment method 'bitcoin'. Known: boleto,"),
-        (("apple_pay", "2026-11-20"), {}, "Unknown payment method 'apple_pay'"),
-        ((42, "2026-11-20"), {}, "payment method must be text"),
-        (("boleto", None), {}, "paid_on must be"),
-        (("boleto", "20/11/2026"), {}, "Invalid date '20/11/2026' for paid_on"),
+        (("bitcoin", "2026-11-20"), {}, "I don't know the payment method 'bitcoin'. Choose from: boleto,"),
+        (("apple_pay", "2026-11-20"), {}, "I don't know the payment method 'apple_pay'"),
+        ((42, "2026-11-20"), {}, "payment method must be written as text"),
+        (("boleto", None), {}, "The payment date must be a date written YYYY-MM-DD"),
+        (("boleto", "20/11/2026"), {}, "The payment date '20/11/2026' is not a date I can read"),
         (("boleto", "9999-12-31"), {}, "out of range"),
         (("online_bank_payment", "2026-11-20"), {"currency": "GBP"}, "USD and EUR only, not GBP"),
-        (("boleto", "2026-11-20"), {"currency": "dollars"}, "3-letter currency code"),
-        (("tt", "2026-11-20"), {"transfer": "express"}, "Known: international, domestic"),
-        (("tt", "2026-11-20"), {"account_number": "abc"}, "Invalid account_number 'abc'"),
-        (("tt", "2026-11-20"), {"account_number": 1.5}, "got float"),
-        (("tt", "2026-11-20"), {"account_number": True}, "got bool"),
+        (("boleto", "2026-11-20"), {"currency": "dollars"}, "use 3 letters such as USD or EUR"),
+        (("tt", "2026-11-20"), {"transfer": "express"}, "Choose from: international, domestic"),
+        (("tt", "2026-11-20"), {"account_number": "abc"}, "The account number 'abc' is not one I can read"),
+        (("tt", "2026-11-20"), {"account_number": 1.5}, "account number must be written as text"),
+        (("tt", "2026-11-20"), {"account_number": True}, "account number must be written as text"),
         (("tt", "2026-11-20"), {"holidays": "XX"}, "Unknown holiday calendar 'XX'"),
         (("tt", "2026-11-20"), {"holidays": "H"}, "Invalid holiday calendar 'H'"),
         (("tt", "2026-11-20"), {"holidays": 2026}, "holidays must be None"),
-        (("tt", "2026-11-20"), {"holidays": ["soon"]}, "Invalid date 'soon'"),
+        (("tt", "2026-11-20"), {"holidays": ["soon"]}, "'soon' is not a date I can read"),
         (("tt", "2199-12-30"), {}, "runs past 2199-12-31"),
     ],
 )
@@ -137,6 +137,21 @@ def test_bad_input(args, kwargs, fragment) -> None:
     with pytest.raises(ToolInputError) as info:
         payment_arrival(*args, **kwargs)
     assert fragment in str(info.value)
+    # Buyers read these messages (the chat and the widget show them): no parameter names.
+    assert not any(name in str(info.value) for name in ("paid_on", "account_number", "currency="))
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"method": "bitcoin", "paid_on": "2026-11-20"}, "method"),
+    ({"method": "boleto", "paid_on": "someday"}, "paid_on"),
+    ({"method": "boleto", "paid_on": "2026-11-20", "currency": "dollars"}, "currency"),
+    ({"method": "tt", "paid_on": "2026-11-20", "account_number": "abc"}, "account_number"),
+    ({"method": "tt", "paid_on": "2026-11-20", "transfer": "express"}, "transfer"),
+])
+def test_bad_input_names_its_field_for_programs(kwargs, field) -> None:
+    with pytest.raises(ToolInputError) as info:
+        payment_arrival(**kwargs)
+    assert info.value.field == field
 
 
 @pytest.mark.parametrize(
@@ -170,5 +185,5 @@ def test_arrival_accepts_synonyms(synonym: str) -> None:
 
 
 def test_normalise_method_refuses_non_text() -> None:
-    with pytest.raises(ToolInputError, match="must be text"):
+    with pytest.raises(ToolInputError, match="must be written as text"):
         normalise_method(None)

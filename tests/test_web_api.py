@@ -210,7 +210,7 @@ def test_wrong_method_is_405_json(client, method, path, documented):
     assert response.headers["Allow"]
 
 
-@pytest.mark.parametrize("path", ["/api/nope", "/api/", "/api/ask/extra", "/api/tools", "/api/entries/a/b"])
+@pytest.mark.parametrize("path", ["/api/nope", "/api/", "/api/ask/extra", "/api/tool", "/api/entries/a/b"])
 def test_unknown_api_route_is_404_json(client, path):
     response = client.get(path, headers={"Accept": "text/html"})  # JSON under /api even for browsers
     assert response.status_code == 404
@@ -292,21 +292,39 @@ def test_tools_run(client, name, params, check):
     assert check(data), data
 
 
-@pytest.mark.parametrize("name, params, expected", [
-    ("payment_arrival", {"method": "tt", "paid_on": "someday"}, "paid_on"),
-    ("payment_arrival", {"method": "carrier pigeon", "paid_on": "2026-11-20"}, "method"),
-    ("fee_estimate", {"order_amount": -5}, "greater than 0"),
-    ("fee_estimate", {"kind": "pay_later"}, "principal"),
-    ("fee_estimate", {"kind": "teleport", "order_amount": 5}, "kind"),
-    ("fee_estimate", {"order_amount": 5, "colour": "red"}, "colour"),
-    ("dispute_deadlines", {"opened_on": "2026-03-03", "in_transit": "yes"}, "in_transit"),
-    ("dispute_deadlines", {"opened_on": [2026, 3, 3]}, "opened_on"),
-    ("password_check", {"password": 12345678}, "text"),
+@pytest.mark.parametrize("name, params, expected, field", [
+    ("payment_arrival", {"method": "tt", "paid_on": "someday"}, "The payment date 'someday' is not a date", "paid_on"),
+    ("payment_arrival", {"method": "carrier pigeon", "paid_on": "2026-11-20"}, "payment method", "method"),
+    ("fee_estimate", {"order_amount": -5}, "greater than 0", "order_amount"),
+    ("fee_estimate", {"order_amount": "three thousand"}, "write it in figures", "order_amount"),
+    ("fee_estimate", {"kind": "pay_later"}, "loan amount", "principal"),
+    ("fee_estimate", {"kind": "teleport", "order_amount": 5}, "kind of fee", "kind"),
+    ("fee_estimate", {"order_amount": 5, "colour": "red"}, "colour", "colour"),
+    ("dispute_deadlines", {"opened_on": "2026-03-03", "in_transit": "yes"}, "in-transit choice", "in_transit"),
+    ("dispute_deadlines", {"opened_on": [2026, 3, 3]}, "date the dispute was opened", "opened_on"),
+    ("dispute_deadlines", {"opened_on": "2026-11-12", "agreement_on": "2026-11-10"},
+     "date of the agreement (Tuesday 10 November 2026) is before the day the dispute was opened", "agreement_on"),
+    ("password_check", {"password": 12345678}, "text", "password"),
 ])
-def test_tool_input_errors_are_400_with_the_tools_message(client, name, params, expected):
-    message = check_error(client.post(f"/api/tools/{name}", json=params), 400, "invalid_tool_input",
-                          f"/api/tools/{name}", "post")
+def test_tool_input_errors_are_400_with_the_tools_message(client, name, params, expected, field):
+    """The message is in buyer words (the widget shows it); "field" names the parameter for programs."""
+    response = client.post(f"/api/tools/{name}", json=params)
+    message = check_error(response, 400, "invalid_tool_input", f"/api/tools/{name}", "post")
     assert expected in message
+    assert response.get_json()["error"]["field"] == field
+
+
+def test_tool_results_come_with_the_chat_wording(client):
+    data = client.post("/api/tools/payment_arrival", json={"method": "boleto", "paid_on": "2026-11-20"}).get_json()
+    assert data["text"].startswith("Paid by Boleto on Friday 20 November 2026: the payment should reach the supplier "
+                                   "between Tuesday 24 November 2026 and Thursday 26 November 2026")
+
+
+def test_the_tools_are_listed_with_what_they_ask(client):
+    data = check_openapi(client.get("/api/tools"), "/api/tools", "get")
+    assert [t["name"] for t in data["tools"]] == ["payment_arrival", "fee_estimate", "dispute_deadlines",
+                                                  "password_check"]
+    assert all(t["asks"] and t["label"] for t in data["tools"])
 
 
 @pytest.mark.parametrize("name, params, code, expected", [
@@ -616,7 +634,7 @@ def test_create_app_loads_a_bot_from_the_configured_folders(tmp_path, fixture_kb
 
 
 def test_serve_runs_the_app(monkeypatch):
-    import helpbot.web as web
+    import helpbot.web.app as web
 
     calls: dict[str, Any] = {}
 

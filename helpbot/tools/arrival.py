@@ -23,7 +23,7 @@ from typing import Any
 
 from helpbot.errors import ToolInputError
 from helpbot.tools.calendar import working_calendar
-from helpbot.tools.inputs import as_choice, as_currency, as_date, shown, type_name
+from helpbot.tools.inputs import as_choice, as_currency, as_date, shown
 from helpbot.tools.methods import METHOD_NAMES, normalise_method, require_method
 
 # Method -> (fewest, most) working days, and the help text's sentence.
@@ -77,7 +77,8 @@ def payment_arrival(
         # A domestic wire is a domestic T/T; the help text gives the same 1-2 working days.
         name, kind = "tt", kind or "domestic"
     if name != "tt" and (account is not None or kind is not None):
-        notes.append("account_number and transfer apply to T/T only; they were ignored.")
+        notes.append("The account number and the domestic or international transfer type apply to "
+                     "T/T only; they were not used.")
     if name == "credit_card":
         return _card(paid, notes)
 
@@ -86,8 +87,8 @@ def payment_arrival(
     if name == "online_bank_payment":
         if code not in ECHECK_DAYS:
             raise ToolInputError(
-                f"Online Bank Payment (e-Checking) arrival times are documented for USD and "
-                f"EUR only, not {code}. Use currency='USD' or currency='EUR'."
+                f"Online Bank Payment (e-Checking) arrival times are known for payments in USD and "
+                f"EUR only, not {code}. Tell me whether you paid in USD or EUR.", field="currency"
             )
         low, high = ECHECK_DAYS[code]
         result["currency"] = code
@@ -98,13 +99,13 @@ def payment_arrival(
     else:
         low, high = WORKING_DAYS[name]
         if name == "pay_later":
-            notes.append("For Pay Later, paid_on is read as the date the loan agreement "
+            notes.append("For Pay Later, the payment date is the day the loan agreement "
                          "was completed.")
         if name == "western_union" and code != "USD":
             notes.append(f"Western Union accepts USD only, not {code}.")
     if not calendar.is_working_day(paid):
-        notes.append(f"{paid.isoformat()} is not a working day; counting starts from the "
-                     "next working day.")
+        notes.append(f"{paid:%A} {paid.day} {paid:%B %Y} is not a working day; counting starts "
+                     "from the next working day.")
     notes.append(calendar.describe())
     result.update({
         "earliest": calendar.add(paid, low).isoformat(),
@@ -155,11 +156,11 @@ def _account(value: Any) -> str | None:
         if 4 <= len(digits) <= 34 and digits.isascii() and digits.isdigit():
             return digits
         raise ToolInputError(
-            f"Invalid account_number {shown(value)}: use the beneficiary account number's "
-            "digits, e.g. '1030 1234 5678'."
+            f"The account number {shown(value)} is not one I can read: use the digits of the "
+            "beneficiary account number, such as 1030 1234 5678.", field="account_number"
         )
     raise ToolInputError(
-        f"account_number must be text such as '1030 1234 5678'; got {type_name(value)}."
+        "The account number must be written as text, such as 1030 1234 5678.", field="account_number"
     )
 
 
@@ -173,14 +174,15 @@ def _tt_transfer(account: str | None, kind: str | None, notes: list[str]) -> str
         if from_account is not None and from_account != kind:
             article = "an" if from_account == "international" else "a"
             notes.append(f"The account number suggests {article} {from_account} transfer; "
-                         f"transfer={kind!r} was used as given.")
+                         f"the {kind} transfer you named was used.")
         return kind
     if from_account is not None:
         notes.append("Account numbers starting with 1030 or 1029 are international "
                      "transfers; others are domestic.")
         return from_account
-    notes.append("Assumed an international transfer (3-7 working days); a domestic transfer "
-                 "takes 1-2. Give the account number or transfer='domestic' to be sure.")
+    notes.append("This assumes an international transfer (3-7 working days); a domestic transfer "
+                 "takes 1-2. The supplier's account number tells which: international accounts "
+                 "start with 1030 or 1029.")
     return "international"
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from helpbot.errors import ToolInputError
 from helpbot.tools.calendar import working_calendar
-from helpbot.tools.inputs import as_bool, as_date, as_optional_date
+from helpbot.tools.inputs import as_bool, as_date, as_optional_date, label
 
 RULES = {
     "opened_on": "After the buyer submits a dispute, both parties have 3 to 30 days to "
@@ -90,9 +90,9 @@ def dispute_deadlines(
                  returned=returned)
     if transit and delivered is None:
         raise ToolInputError(
-            "An 'In Transit' dispute needs delivered_on, the delivery date of the order: "
-            "escalation waits until more than 25 days have passed since it. "
-            "Pass delivered_on='2026-11-20' (for example) or in_transit=False."
+            "An 'In Transit' dispute needs the delivery date of the order: escalation waits until "
+            "more than 25 days have passed since it. Give the delivery date (for example 2026-11-20).",
+            field="delivered_on",
         )
 
     dates: dict[str, date] = {}
@@ -149,11 +149,12 @@ def _check_order(opened: date, *, proposal: date | None, agreement: date | None,
                         ("escalated_on", escalated), ("return_received_on", returned)):
         if value is not None and value < opened:
             raise ToolInputError(
-                f"{name} {value.isoformat()} is before the dispute was opened "
-                f"({opened.isoformat()}); check the dates."
+                f"The {label(name)} ({value:%A} {value.day} {value:%B %Y}) is before the day the dispute was "
+                f"opened ({opened:%A} {opened.day} {opened:%B %Y}); please check the dates.", field=name
             )
     if returned is not None and agreement is not None and returned < agreement:
         raise ToolInputError(
-            f"return_received_on {returned.isoformat()} is before the agreement "
-            f"({agreement.isoformat()}); goods are returned after an agreement."
+            f"The returned goods cannot be received ({returned:%A} {returned.day} {returned:%B %Y}) before the "
+            f"agreement ({agreement:%A} {agreement.day} {agreement:%B %Y}): goods are returned after an "
+            "agreement. Please check the dates.", field="return_received_on"
         )

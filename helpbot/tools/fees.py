@@ -22,7 +22,7 @@ from typing import Any
 
 from helpbot.errors import ToolInputError
 from helpbot.tools.inputs import (
-    as_amount, as_choice, as_country, as_currency, as_int, money,
+    as_amount, as_choice, as_country, as_currency, as_int, label, money,
 )
 from helpbot.tools.methods import METHOD_NAMES, require_method
 
@@ -231,7 +231,7 @@ def fee_estimate(**params: Any) -> dict[str, Any]:
     kind = params.pop("kind", "trade_assurance")
     if kind is None:
         kind = "trade_assurance"
-    kind = as_choice(kind, _KINDS, name="fee estimate kind")
+    kind = as_choice(kind, _KINDS, name="kind")
     function, required, optional = _KINDS[kind]
     alias = _AMOUNT_ALIASES.get(kind)
     if alias and "amount" in params and alias not in params:
@@ -241,13 +241,13 @@ def fee_estimate(**params: Any) -> dict[str, Any]:
         raise ToolInputError(
             f"Unknown parameter{'s' if len(unknown) > 1 else ''} "
             f"{', '.join(map(repr, unknown))} for fee_estimate kind {kind!r}. "
-            f"Known: {', '.join(('kind',) + required + optional)}."
+            f"Known: {', '.join(('kind',) + required + optional)}.", field=unknown[0]
         )
     missing = [name for name in required if params.get(name) is None]
     if missing:
         raise ToolInputError(
-            f"fee_estimate kind {kind!r} needs {' and '.join(missing)}; "
-            f"for example fee_estimate({_EXAMPLES[kind]})."
+            f"This estimate needs the {' and the '.join(label(m) for m in missing)} "
+            f"(fee_estimate({_EXAMPLES[kind]}), for example).", field=missing[0]
         )
     return {"kind": kind, **function(**params)}
 

@@ -28,6 +28,23 @@ DATE_MAX = date(2199, 12, 31)
 MAX_AMOUNT = Decimal("1000000000000")
 CENT = Decimal("0.01")
 
+# How a person calls each parameter: error messages name these, never the parameter itself.
+LABELS = {
+    "paid_on": "payment date", "opened_on": "date the dispute was opened", "delivered_on": "delivery date",
+    "proposal_on": "date of the proposal", "agreement_on": "date of the agreement",
+    "escalated_on": "date of the escalation", "return_received_on": "date the returned goods were received",
+    "order_amount": "order amount", "principal": "loan amount", "amount": "payment amount",
+    "months": "loan term in months", "currency": "currency", "buyer_country": "country",
+    "account_number": "account number", "method": "payment method", "transfer": "transfer type",
+    "logistics": "shipping choice", "in_transit": "in-transit choice", "password": "password",
+    "holidays": "holiday calendar", "kind": "kind of fee",
+}
+
+
+def label(name: str) -> str:
+    return LABELS.get(name, name.replace("_", " "))
+
+
 _CURRENCY_RE = re.compile(r"[A-Za-z]{3}")
 _COUNTRY_RE = re.compile(r"[A-Za-z]{2}")
 # People write UK; ISO 3166 says GB.
@@ -56,7 +73,7 @@ def as_date(value: Any, *, name: str, allow_datetime: bool = False) -> date:
                 parsed = datetime.fromisoformat(text)
             except ValueError:
                 raise ToolInputError(
-                    f"Invalid date {shown(value)} for {name}. Use {example}."
+                    f"The {label(name)} {shown(value)} is not a date I can read. Use {example}.", field=name
                 ) from None
         value = parsed
     if isinstance(value, datetime):
@@ -64,11 +81,11 @@ def as_date(value: Any, *, name: str, allow_datetime: bool = False) -> date:
     elif isinstance(value, date):
         checked = value
     else:
-        raise ToolInputError(f"{name} must be {example}; got {type_name(value)}.")
+        raise ToolInputError(f"The {label(name)} must be {example}.", field=name)
     if not DATE_MIN <= checked <= DATE_MAX:
         raise ToolInputError(
-            f"Date {checked.isoformat()} for {name} is out of range. "
-            f"Use a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
+            f"The {label(name)} {checked.isoformat()} is out of range. "
+            f"Use a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}.", field=name
         )
     if isinstance(value, datetime) and not allow_datetime:
         return checked
@@ -83,7 +100,7 @@ def as_amount(value: Any, *, name: str) -> Decimal:
     """A positive, finite amount of money as a Decimal."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
         raise ToolInputError(
-            f"{name} must be a number such as 3000 or 4999.99; got {type_name(value)}."
+            f"The {label(name)} must be a number such as 3000 or 4999.99.", field=name
         )
     try:
         if isinstance(value, str):
@@ -95,19 +112,20 @@ def as_amount(value: Any, *, name: str) -> Decimal:
             amount = Decimal(value)
     except (InvalidOperation, ValueError):
         raise ToolInputError(
-            f"Invalid amount {shown(value)} for {name}. Use a number such as 3000 or 4999.99."
+            f"The {label(name)} {shown(value)} is not a number; write it in figures, such as 3000 or 4999.99.",
+            field=name,
         ) from None
     if not amount.is_finite():
         raise ToolInputError(
-            f"Invalid amount {shown(value)} for {name}: it must be a finite number such as 3000."
+            f"The {label(name)} {shown(value)} must be a finite number such as 3000.", field=name
         )
     if amount <= 0:
         raise ToolInputError(
-            f"Invalid amount {shown(value)} for {name}: it must be greater than 0."
+            f"The {label(name)} {shown(value)} must be greater than 0.", field=name
         )
     if amount > MAX_AMOUNT:
         raise ToolInputError(
-            f"Amount {shown(value)} for {name} is too large: the limit is 1,000,000,000,000."
+            f"The {label(name)} {shown(value)} is too large: the limit is 1,000,000,000,000.", field=name
         )
     return amount
 
@@ -130,7 +148,7 @@ def as_int(value: Any, *, name: str, low: int, high: int) -> int:
         number = int(value.strip())
     if number is None or not low <= number <= high:
         raise ToolInputError(
-            f"Invalid {name} {shown(value)}: use a whole number from {low} to {high}."
+            f"The {label(name)} {shown(value)} must be a whole number from {low} to {high}.", field=name
         )
     return number
 
@@ -143,7 +161,7 @@ def as_choice(value: Any, choices: Iterable[str], *, name: str) -> str:
         if key in options:
             return key
     raise ToolInputError(
-        f"Unknown {name} {shown(value)}. Known: {', '.join(options)}."
+        f"Unknown {label(name)} {shown(value)}. Choose from: {', '.join(options)}.", field=name
     )
 
 
@@ -152,7 +170,7 @@ def as_currency(value: Any, *, name: str = "currency") -> str:
     if isinstance(value, str) and _CURRENCY_RE.fullmatch(value.strip()):
         return value.strip().upper()
     raise ToolInputError(
-        f"Invalid {name} {shown(value)}: use a 3-letter currency code such as USD or EUR."
+        f"The {label(name)} {shown(value)} is not a currency code; use 3 letters such as USD or EUR.", field=name
     )
 
 
@@ -162,11 +180,11 @@ def as_country(value: Any, *, name: str = "buyer_country") -> str:
         code = value.strip().upper()
         return _COUNTRY_ALIASES.get(code, code)
     raise ToolInputError(
-        f"Invalid {name} {shown(value)}: use an ISO 3166 two-letter country code such as US or GB."
+        f"The {label(name)} {shown(value)} is not a country code; use two letters such as US or GB.", field=name
     )
 
 
 def as_bool(value: Any, *, name: str) -> bool:
     if isinstance(value, bool):
         return value
-    raise ToolInputError(f"{name} must be True or False; got {shown(value)}.")
+    raise ToolInputError(f"The {label(name)} must be true or false, not {shown(value)}.", field=name)

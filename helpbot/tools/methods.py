@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from helpbot.errors import ToolInputError
-from helpbot.tools.inputs import shown, type_name
+from helpbot.tools.inputs import shown
 
 # Canonical id -> how the help text names it.
 METHOD_NAMES: dict[str, str] = {
@@ -72,7 +72,7 @@ def normalise_method(text: Any) -> str | None:
     """The canonical method id for ``text``, or None when it names no known method."""
     if not isinstance(text, str):
         raise ToolInputError(
-            f"A payment method must be text such as 'tt' or 'credit card'; got {type_name(text)}."
+            "The payment method must be written as text, such as T/T or credit card.", field="method"
         )
     key = squash(text)
     if key in _LOOKUP:
@@ -90,5 +90,5 @@ def require_method(text: Any, known: tuple[str, ...]) -> str:
     if method in known:
         return method
     raise ToolInputError(
-        f"Unknown payment method {shown(text)}. Known: {', '.join(sorted(known))}."
+        f"I don't know the payment method {shown(text)}. Choose from: {', '.join(sorted(known))}.", field="method"
     )

@@ -93,8 +93,8 @@ def password_check(password: Any) -> dict[str, Any]:
     if not isinstance(password, str):
         # Only the type: a secret must not reach a log through an error message.
         raise ToolInputError(
-            f"The password must be text (a string); got {type_name(password)}. "
-            "Type the password as text to check it."
+            f"The password must be text (a string), not {type_name(password)}. "
+            "Type the password as text to check it.", field="password"
         )
     problems = _problems(password)
     warnings = _warnings(password)

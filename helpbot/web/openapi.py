@@ -1,5 +1,8 @@
 """The API's OpenAPI 3.1 document, served at /api/openapi.json.
 
+(Longer than 300 lines because it is one declarative document, kept whole beside the code it
+describes; it holds no logic.)
+
 Written as Python data, next to the code it describes, so one edit changes both; the
 tests validate every response they get against it (jsonschema, $refs resolved), so it
 cannot drift from what the server sends. The tool results are owned by helpbot.tools:
@@ -54,11 +57,17 @@ DEFAULT_MAX_QUESTION_CHARS = 500
 MAX_COMMENT_CHARS = 1000
 
 
+TEXT = {"type": "string", "description": "The result in words, as the chat says it (one date format)."}
+
+
 def _schemas(max_question_chars: int) -> dict[str, Any]:
     suggestion = obj({"entry_id": STR, "title": STR})
     return {
         "Error": obj({"error": obj({"code": {**STR, "description": "Stable machine-readable code."},
-                                    "message": {**STR, "description": "What went wrong and how to fix it."}})}),
+                                    "message": {**STR, "description": "What went wrong and how to fix it, "
+                                                                      "in words a buyer reads."},
+                                    "field": {**STR, "description": "The parameter at fault (tool input "
+                                                                    "errors)."}}, ["code", "message"])}),
         "AskRequest": obj({"question": {**STR, "minLength": 1, "maxLength": max_question_chars, "pattern": r"\S",
                                         "description": f"1 to HELPBOT_MAX_QUESTION_CHARS ({max_question_chars}) "
                                                        "characters, not only spaces."},
@@ -74,6 +83,8 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
             "suggestions": {"type": "array", "items": ref("Suggestion"),
                             "description": "Quick replies: send a title back as the next question."},
             "intent": NULLABLE_STR,
+            "secret_next": {**BOOL, "description": "The reply asks for a password: show the next input hidden; "
+                                                   "it is never stored or echoed."},
             "session_id": SESSION,
         }),
         "Hit": obj({"entry_id": STR, "title": STR, "answer": STR, "score": {**NUM, "minimum": 0, "maximum": 1},
@@ -127,7 +138,7 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
         # -- tools: the JSON keys are the Python parameter names ------------------------------
         "PasswordCheckRequest": obj({"password": STR}),
         "PasswordCheckResult": obj({"valid": BOOL, "problems": STRS, "types": STRS, "warnings": STRS,
-                                    "messages": STRS, "rule": STR}, closed=False),
+                                    "messages": STRS, "rule": STR, "text": TEXT}, closed=False),
         # The three kinds take different parameters; "amount" may stand for order_amount
         # (trade_assurance) or principal (pay_later), not both.
         "FeeEstimateRequest": {"oneOf": [
@@ -147,12 +158,12 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
         ]},
         "FeeEstimateResult": {"oneOf": [
             obj({"kind": {"const": "trade_assurance"}, "order_amount": NUM, "service_charge": NUM, "rate": NUM,
-                 "capped": BOOL, "rule": STR, "notes": STRS}, closed=False),
+                 "capped": BOOL, "rule": STR, "notes": STRS, "text": TEXT}, closed=False),
             obj({"kind": {"const": "pay_later"}, "principal": NUM, "term_months": INT, "min_total": NUM,
                  "max_total": NUM, "months": {"type": "array", "items": {"type": "object"}}, "rule": STR,
-                 "notes": STRS}, closed=False),
+                 "notes": STRS, "text": TEXT}, closed=False),
             obj({"kind": {"const": "payment_method"}, "method": STR, "amount": NUM, "currency": STR,
-                 "allowed": BOOL, "reasons": STRS, "notes": STRS, "rule": STR}, closed=False),
+                 "allowed": BOOL, "reasons": STRS, "notes": STRS, "rule": STR, "text": TEXT}, closed=False),
         ]},
         "DisputeDeadlinesRequest": obj({
             "opened_on": DATE, "proposal_on": NULLABLE_DATE, "agreement_on": NULLABLE_DATE,
@@ -162,7 +173,7 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
         "DisputeDeadlinesResult": obj({
             "opened_on": DATE,
             "timeline": {"type": "array", "items": obj({"date": DATE, "event": STR, "rule": STR}, closed=False)},
-            "notes": STRS,
+            "notes": STRS, "text": TEXT,
         }, closed=False),
         "PaymentArrivalRequest": obj({
             "method": {**METHOD, "description": "tt, credit_card, online_bank_payment, western_union, boleto, "
@@ -174,7 +185,11 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
             "holidays": HOLIDAYS,
         }, ["method", "paid_on"]),
         "PaymentArrivalResult": obj({"method": STR, "paid_on": STR, "earliest": STR, "latest": STR, "rule": STR,
-                                     "notes": STRS}, closed=False),
+                                     "notes": STRS, "text": TEXT}, closed=False),
+        "ToolList": obj({"tools": {"type": "array", "items": obj({
+            "name": {"enum": list(TOOL_NAMES)}, "label": STR, "offer": STR,
+            "asks": {"type": "object", "additionalProperties": STR,
+                     "description": "Parameter -> the question the chat asks for it."}})}}),
     }
 
 
@@ -272,6 +287,10 @@ def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> di
                 "operationId": "getEntry", "tags": ["knowledge"], "summary": "One entry with its source text.",
                 "parameters": [{"name": "entry_id", "in": "path", "required": True, "schema": ENTRY_ID}],
                 "responses": {"200": _json("Entry"), **_errors("NotFound")},
+            }},
+            "/api/tools": {"get": {
+                "operationId": "listTools", "tags": ["tools"], "summary": "The calculators and what they ask for.",
+                "responses": {"200": _json("ToolList"), **_errors()},
             }},
             "/api/tools/password_check": _tool_path("password_check", "PasswordCheckRequest", "PasswordCheckResult",
                                                     "Check a password against the rules (never stored or echoed)."),

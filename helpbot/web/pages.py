@@ -4,7 +4,7 @@ everything from the JSON API, so the pages carry no data and no inline script or
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, url_for
+from flask import Blueprint, render_template, url_for
 
 pages = Blueprint("pages", __name__)
 
@@ -24,7 +24,3 @@ def embed_demo():
 @pages.get("/agent")
 def agent():
     return render_template("agent.html")
-
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(pages)

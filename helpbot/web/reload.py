@@ -27,21 +27,19 @@ before it imports the app) is remembered and served once the app is up (:class:`
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from helpbot.bot import Bot
+from helpbot.bot import Bot
+from helpbot.errors import HelpbotError
+from helpbot.sessions import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +69,18 @@ class Reloader:
         self._worker: threading.Thread | None = None
 
     def _load_from_config(self, **options: Any) -> Bot:
-        bot, _ = load_bot(self.config.get("KNOWLEDGE_DIR"), self.config.get("INTENTS_DIR"), fallback=False,
-                          embeddings=self.config.get("EMBEDDINGS", True), **options)
-        return bot
+        return Bot.load(self.config.get("KNOWLEDGE_DIR"), self.config.get("INTENTS_DIR"),
+                        embeddings=self.config.get("EMBEDDINGS", True), **options)
 
     def reload(self) -> ReloadResult:
         """Build a new Bot and swap it in; KnowledgeError (old Bot kept) when it cannot load."""
-        from helpbot.sessions import SessionStore
-
         with self._build_lock:
             started = time.perf_counter()
             old = self.services.bot
-            old_sessions = getattr(old, "sessions", None)
+            old_sessions = old.sessions
             new = self.load(sessions=SessionStore())
             kept = False
-            if old_sessions is not None and set(getattr(old, "entries", {})) <= set(new.entries):
+            if set(old.entries) <= set(new.entries):
                 new.sessions = old_sessions  # every id a session can name still exists
                 kept = True
             self.services.bot = new  # the swap: one reference, read once per request
@@ -120,21 +115,17 @@ class Reloader:
             try:
                 self.reload()
             except Exception as exc:  # the old Bot keeps serving; say why in the log
-                from helpbot.errors import HelpbotError
-
                 if isinstance(exc, (HelpbotError, OSError)):
                     log.error("knowledge reload (%s) failed, still serving the previous knowledge: %s",
                               reason, exc)
                 else:
                     log.exception("knowledge reload (%s) failed, still serving the previous knowledge", reason)
 
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        """Wait for a background reload to finish (tests and the CLI); True when idle."""
-        worker = self._worker
-        if worker is not None:
-            worker.join(timeout)
-            return not worker.is_alive()
-        return True
+    @property
+    def running(self) -> bool:
+        """Whether a background reload is under way (what a status request reports)."""
+        with self._state_lock:
+            return self._worker is not None
 
     def install_signal_handler(self) -> bool:
         """Reload on SIGHUP in this process. Only the main thread can set a handler, and
@@ -210,62 +201,3 @@ class EarlySighup:
         if self.installed:
             signal.signal(signal.SIGHUP, self.previous)
             self.installed = False
-
-
-def _pointer(sources) -> Path:
-    from helpbot import __version__, cache
-
-    knowledge, intents = sources.knowledge, sources.intents
-    name = hashlib.sha256(f"{knowledge.resolve()}|{intents.resolve() if intents else ''}|{sources.general_intents}|"
-                          f"{__version__}".encode()).hexdigest()[:24]
-    return cache.default_dir() / "last-good" / f"{name}.json"
-
-
-def _remember_good(sources, embeddings: bool) -> None:
-    from helpbot.bot import index_key
-
-    try:
-        key = index_key(sources, embeddings=embeddings)
-        if key is None:
-            return
-        pointer = _pointer(sources)
-        if pointer.is_file() and json.loads(pointer.read_text()).get("key") == key:
-            return
-        pointer.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=pointer.parent, delete=False, suffix=".tmp") as handle:
-            json.dump({"key": key, "knowledge": str(sources.knowledge), "saved": time.time()}, handle)
-        os.replace(handle.name, pointer)
-    except (OSError, ValueError) as exc:  # a read-only cache: no fallback, nothing else lost
-        log.warning("could not record the last good knowledge build: %s", exc)
-
-
-def _last_good(sources, **options: Any) -> Bot | None:
-    from helpbot.bot import Bot
-
-    try:
-        key = json.loads(_pointer(sources).read_text())["key"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return Bot.from_cache(key, **options)
-
-
-def load_bot(knowledge_dir: str | Path | None, intents_dir: str | Path | None, *, fallback: bool = True,
-             **options: Any) -> tuple[Bot, bool]:
-    """``Bot.load`` that remembers the last build that loaded for these folders and, with
-    ``fallback``, starts on it when the files on disk do not load (returns (bot, stale)).
-    Without a last good build the error is raised as usual."""
-    from helpbot.bot import Bot, resolve_folders
-    from helpbot.errors import HelpbotError
-
-    sources = resolve_folders(knowledge_dir, intents_dir)
-    try:
-        bot = Bot.load(knowledge_dir=knowledge_dir, intents_dir=intents_dir, **options)
-    except (HelpbotError, OSError) as exc:
-        previous = _last_good(sources, **options) if fallback else None
-        if previous is None:
-            raise
-        log.error("the knowledge does not load, so this process serves the last build that did "
-                  "(%d entries) until it is fixed and reloaded: %s", len(previous.entries), exc)
-        return previous, True
-    _remember_good(sources, options.get("embeddings", True))
-    return bot, False

@@ -17,6 +17,8 @@ from flask import Flask, current_app, request
 from werkzeug.wrappers import Response
 
 from helpbot.config import parse_rate
+from helpbot.web.errors import ApiError
+from helpbot.web.services import services
 
 CORS_METHODS = "GET, POST, OPTIONS"
 CORS_HEADERS = "Content-Type"
@@ -93,11 +95,7 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        # Imported here: helpbot.web.api imports this module to decorate its views.
-        from helpbot.web import services
-        from helpbot.web.api import ApiError
-
-        limiter = services(current_app).limiter
+        limiter = services().limiter
         if limiter is not None:
             wait = limiter.hit(client_key(request.remote_addr))
             if wait is not None:

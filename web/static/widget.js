@@ -155,23 +155,6 @@
     });
   }
 
-  function formatDate(iso) {
-    if (typeof iso !== "string") return String(iso);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso.replace("T", " ");
-    var parts = iso.split("-");
-    var date = new Date(Date.UTC(+parts[0], +parts[1] - 1, +parts[2]));
-    try {
-      return date.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-    } catch (e) {
-      return iso;
-    }
-  }
-
-  function money(value) {
-    var number = Number(value);
-    return isFinite(number) ? "US$" + number.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : String(value);
-  }
-
   // -- the API ----------------------------------------------------------------------------------
 
   function api(method, path, body) {
@@ -550,46 +533,10 @@
     if (first) first.focus();
   };
 
+  // The server words every result (the same words as the chat); the widget only shows them.
   Widget.prototype.addToolResult = function (name, result) {
-    var lines = describeResult(name, result);
-    this.addBot({ kind: "tool", tool: name, result: result, text: lines.join("\n") });
+    this.addBot({ kind: "tool", tool: name, result: result, text: result.text || "" });
   };
-
-  // A tool result in words (the password itself is never part of a result).
-  function describeResult(name, r) {
-    var lines = [];
-    if (name === "password_check") {
-      lines.push(r.valid ? "\u2714 That password meets Ecokara's rules." : "\u2718 That password does not meet Ecokara's rules:");
-      (r.messages || []).forEach(function (m) { lines.push("- " + m); });
-    } else if (name === "fee_estimate" && r.kind === "pay_later") {
-      lines.push("Pay Later fees on " + money(r.principal) + " over " + r.term_months + " months: " + money(r.min_total) + " to " + money(r.max_total) + " in total.");
-      (r.months || []).forEach(function (m) {
-        lines.push("- Month " + m.month + ": " + money(m.min_fee) + " \u2013 " + money(m.max_fee) + " (" + m.min_rate + "% \u2013 " + m.max_rate + "%)");
-      });
-    } else if (name === "fee_estimate" && r.kind === "payment_method") {
-      lines.push((r.allowed ? "\u2714 Allowed: " : "\u2718 Not allowed: ") + (r.method || "").replace(/_/g, " ") + " for " + r.amount + " " + r.currency + ".");
-      (r.reasons || []).forEach(function (m) { lines.push("- " + m); });
-    } else if (name === "fee_estimate") {
-      if (r.service_charge > 0) {
-        lines.push("Trade Assurance service charge (paid by the supplier): " + money(r.service_charge) + " (" + r.rate + "% of " + money(r.order_amount) + (r.capped ? ", capped at US$100" : "") + ").");
-      } else {
-        lines.push("No Trade Assurance service charge on " + money(r.order_amount) + (r.onetouch_required ? "; the supplier must use OneTouch for customs clearance." : "."));
-      }
-    } else if (name === "dispute_deadlines") {
-      lines.push("Your dispute's key dates:");
-      (r.timeline || []).forEach(function (step) { lines.push("- " + formatDate(step.date) + ": " + step.event); });
-    } else if (name === "payment_arrival") {
-      var when = r.earliest === r.latest ? "on " + formatDate(r.earliest) : "between " + formatDate(r.earliest) + " and " + formatDate(r.latest);
-      lines.push("Paid by " + (r.method_name || r.method) + " on " + formatDate(r.paid_on) + ": expect it " + when + ".");
-    }
-    if (r.notes && r.notes.length) {
-      lines.push("Notes:");
-      r.notes.forEach(function (n) { lines.push("- " + n); });
-    }
-    if (r.rule && name !== "password_check") lines.push("Rule: " + r.rule);
-    if (name === "password_check") lines.push("The password was not stored.");
-    return lines;
-  }
 
   // -- start ------------------------------------------------------------------------------------
 

@@ -1,0 +1,99 @@
+"""``create_app()``: the Flask application factory. It builds the Bot once (per process, so once
+per gunicorn worker) and the store, and wires the blueprints. Nothing happens at import time.
+
+Imports run one way: this factory -> the blueprints (chat, knowledge, tools, feedback, admin,
+pages) -> errors, parsing, services, security -> the core (helpbot.bot and below).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from helpbot import config as settings
+from helpbot.bot import Bot
+from helpbot.paths import data_dir
+from helpbot.store import SqliteStore, Store
+from helpbot.web import errors, pages, security
+from helpbot.web.admin import admin, ops
+from helpbot.web.chat import chat
+from helpbot.web.feedback import feedback
+from helpbot.web.knowledge import knowledge
+from helpbot.web.reload import EarlySighup, Reloader
+from helpbot.web.services import Services
+from helpbot.web.tools import tools
+
+log = logging.getLogger(__name__)
+BLUEPRINTS = (chat, knowledge, tools, feedback, ops, admin, pages.pages)
+
+
+def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
+               store: Store | None = None) -> Flask:
+    """Build the app. ``config`` overrides the HELPBOT_* environment (keys without the
+    prefix, e.g. {"DB_PATH": ...}); pass an already built ``bot`` (tests) to skip loading
+    one, and a ``store`` to replace the SQLite one. ``RELOAD_ON_SIGHUP`` (a config key, not
+    an environment variable; default: on unless ``TESTING``) installs the SIGHUP handler."""
+    web = data_dir("web")
+    app = Flask("helpbot.web", static_folder=str(web / "static"), static_url_path="/static",
+                template_folder=str(web / "templates"))
+    app.config.update(settings.load_settings(os.environ))
+    app.config.update(settings.coerce(config or {}))
+    # Flask refuses bigger bodies with 413 before a view reads them.
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
+    app.json.sort_keys = False  # keep the documented key order (kind, text, ...)
+    reload_on_sighup = app.config.get("RELOAD_ON_SIGHUP", not app.testing)
+    early = EarlySighup().install() if reload_on_sighup else None
+
+    if bot is None:
+        try:
+            # A worker started while the files on disk are broken comes up on the last good
+            # build (logged as an error) instead of failing to boot and taking gunicorn down.
+            bot = Bot.load(app.config["KNOWLEDGE_DIR"], app.config["INTENTS_DIR"],
+                           embeddings=app.config["EMBEDDINGS"], fall_back=True)
+        except BaseException:
+            if early is not None:
+                early.restore()
+            raise
+    state = Services(
+        bot=bot,
+        store=store if store is not None else SqliteStore(app.config["DB_PATH"]),
+        limiter=security.RateLimiter.from_setting(app.config["RATE_LIMIT"]),
+    )
+    state.reloader = Reloader(state, app.config,
+                              on_swap=lambda: app.extensions.pop("helpbot.source", None))
+    app.extensions["helpbot"] = state
+    if early is not None:
+        state.reloader.install_signal_handler()
+        if early.requested:  # a SIGHUP came while the bot was loading
+            state.reloader.request_reload("SIGHUP during start-up")
+
+    security.init_app(app)
+    errors.init_app(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    _log_through_gunicorn()
+    return app
+
+
+def _log_through_gunicorn() -> None:
+    """Under gunicorn, send helpbot's log (reloads, storage failures) to gunicorn's error
+    log, with its format and level; elsewhere leave logging to the caller."""
+    ours = logging.getLogger("helpbot")
+    theirs = logging.getLogger("gunicorn.error")
+    if theirs.handlers and not ours.handlers:
+        for handler in theirs.handlers:
+            ours.addHandler(handler)
+        ours.setLevel(theirs.level)
+        ours.propagate = False
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, config: Mapping[str, Any] | None = None) -> None:
+    """Run the app with Werkzeug's threaded server, for local use (not production)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(config)
+    print(f"helpbot: chat widget at http://{host}:{port}/ , agent console at http://{host}:{port}/agent")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
