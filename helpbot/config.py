@@ -83,6 +83,29 @@ def _rate(value: str) -> str:
     return value.strip()
 
 
+def _database_url(value: str) -> str | None:
+    text = value.strip()
+    if not text:
+        return None
+    if not re.match(r"^(sqlite:///.+|postgres(ql)?://.*)$", text):
+        raise ValueError("use sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME")
+    return text
+
+
+def _session_url(value: str) -> str:
+    text = value.strip() or "memory:"
+    if text != "memory:" and not re.match(r"^rediss?://", text):
+        raise ValueError("use memory: (one process) or redis://HOST:PORT/DB")
+    return text
+
+
+def _public_url(value: str) -> str | None:
+    text = value.strip().rstrip("/")
+    if text and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", text):
+        raise ValueError("use the address visitors reach, like https://help.example.com")
+    return text or None
+
+
 def _switch(value: str) -> bool:
     text = value.strip().lower()
     if text in ("on", "true", "yes", "1", ""):  # empty: unset, the default (on)
@@ -106,14 +129,27 @@ SETTINGS: tuple[Setting, ...] = (
             "lexical engine alone, faster to build and answer, weaker on paraphrases).", _switch),
     Setting("DB_PATH", None, "SQLite file for feedback, hand-offs and the content-gap log "
             "(default: helpbot/helpbot.sqlite3 in the user's data folder, else ./helpbot.sqlite3).", _text),
+    Setting("DATABASE_URL", None, "Where feedback, hand-offs and the content-gap log are kept: "
+            "`sqlite:///PATH` or `postgresql://USER@HOST:PORT/DB` (default: the SQLite file of `HELPBOT_DB_PATH`).",
+            _database_url),
+    Setting("SESSION_URL", "memory:", "Where conversations live: `memory:` (one process) or `redis://HOST:PORT/DB` "
+            "(shared by every worker and host; rate limits and reload notices then go through Redis too).",
+            _session_url),
+    Setting("PUBLIC_URL", None, "The address visitors reach the bot at (e.g. https://help.example.com), used in "
+            "the embed snippet of `/embed-demo`; default: relative paths.", _public_url),
     Setting("MAX_QUESTION_CHARS", "500", "Longest question `/api/ask` accepts, in characters.", _positive_int),
     Setting("MAX_BODY_BYTES", "16384", "Largest request body, in bytes; bigger bodies get 413.", _positive_int),
     Setting("CORS_ORIGINS", "", "Comma list of origins whose pages may call the API (the widget's host "
             "sites), or `*` for any; default none.", _origins),
     Setting("ADMIN_TOKEN", None, "Bearer token for `/admin/report`; unset disables the admin endpoints (404).",
             _text),
-    Setting("RATE_LIMIT", "60/minute", "Requests per client to `/api/ask` and `/api/tools/*` per worker "
+    Setting("RATE_LIMIT", "60/minute", "Requests per client to `/api/ask`, `/api/search` and `/api/tools/*` "
             '(COUNT/UNIT with UNIT second, minute, hour or day, or "off"); over it: 429 with Retry-After.', _rate),
+    Setting("WRITE_RATE_LIMIT", "20/minute", "Feedback votes and hand-off requests per client (across all "
+            "workers when `HELPBOT_SESSION_URL` is Redis).", _rate),
+    Setting("DAILY_ROWS_PER_CLIENT", "500", "Most rows (votes, hand-offs, logged questions) one client may "
+            "add to the database per day; beyond it they are refused (writes) or not logged (questions).",
+            _positive_int),
     Setting("FRAME_ANCESTORS", "'self'", "CSP frame-ancestors sources: who may put the pages in a frame "
             "(space-separated, e.g. 'self' https://shop.example.com).", _frame_ancestors),
 )
@@ -160,6 +196,11 @@ class Settings:
     admin_token: str | None
     rate_limit: str
     frame_ancestors: str
+    database_url: str | None = None
+    session_url: str = "memory:"
+    public_url: str | None = None
+    write_rate_limit: str = "20/minute"
+    daily_rows_per_client: int = 500
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -84,7 +84,10 @@ def lint(knowledge_dir: Path, source_file: Path | None = None, *, min_questions:
     entries, problems = collect(knowledge_dir)
     source = source_file.read_text(encoding="utf-8").splitlines() if source_file.is_file() else []
     if not source:
-        problems.append(Problem(str(source_file), 0, "source text not found or empty"))
+        # One problem, not one per cited line: without the source text there is nothing to check
+        # the entries' citations against (give it with --source).
+        problems.append(Problem(str(source_file), 0, "source text not found or empty (give it with --source); "
+                                                     "the citation checks were skipped"))
     problems.extend(_entry_problems(entries, source, min_questions))
     cited = {n for e in entries for first, last in e.source_lines for n in range(first, last + 1)}
     excluded = read_exclusions(knowledge_dir / "CONFLICTS.md")
@@ -124,7 +127,8 @@ def _entry_problems(entries: list[Entry], source: list[str], min_questions: int)
         if match:
             report(f"dangling reference in answer: '{match.group(0)}'")
         answer_words = content_words(e.answer)
-        for first, last in e.source_lines:
+        kept = _facts(e.answer)
+        for first, last in e.source_lines if source else ():
             if first < 1 or last > len(source):
                 report(f"source_lines [{first}, {last}] out of range (the source has {len(source)} lines)")
                 continue
@@ -135,7 +139,44 @@ def _entry_problems(entries: list[Entry], source: list[str], min_questions: int)
                 share = len(words & answer_words) / len(words)
                 if share < MIN_WORD_SHARE:
                     report(f"cites source line {n} but carries only {share:.0%} of its words")
+                lost = _lost_facts(source[n - 1], e.answer, kept)
+                if lost:
+                    report(f"source line {n} says {', '.join(map(repr, lost[:5]))}; the answer must keep it exactly")
     return problems
+
+
+_FOLD_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-"})
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_QUOTED = re.compile(r'"([^"]{2,80})"')
+_CODE = re.compile(r"\b[A-Z][A-Z0-9]{3,}\b")
+# List numbering an edited answer may renumber or drop: "1.", "2)", "(3)", "4," at a line's start,
+# and a number run into the previous sentence ("...two years4. Files must...").
+_LIST_MARKER = re.compile(r"^\s*(?:step\s*)?\(?\d{1,2}\s*[.):,](?!\d)|(?<=[a-z])\d{1,2}\.\s", re.IGNORECASE | re.MULTILINE)
+
+
+def _plain(text: str) -> str:
+    return BRAND_LEAK.sub("Ecokara", _LIST_MARKER.sub(" ", text.translate(_FOLD_QUOTES)))
+
+
+def _facts(text: str) -> set[str]:
+    """What an edited answer must keep of its source, compared mechanically: every figure (list
+    numbers aside: steps may be renumbered), every quoted label with a letter or digit in it, every
+    code in capitals. A quoted "click here" link is the one thing an answer drops on purpose (see
+    DANGLING)."""
+    text = _plain(text)
+    facts = {n.replace(",", "") for n in _NUMBER.findall(text)}
+    facts |= {f'"{q.casefold()}"' for q in _QUOTED.findall(text)
+              if "click here" not in q.casefold() and any(c.isalnum() for c in q)}
+    facts |= {c.casefold() for c in _CODE.findall(text)}
+    return facts
+
+
+def _lost_facts(source_line: str, answer: str, kept: set[str]) -> list[str]:
+    """The source line's facts missing from the answer. A label counts as kept when its words
+    appear in the answer at all, whichever quotes the answer puts around them."""
+    plain_answer = _plain(answer).casefold()
+    return sorted(f for f in _facts(source_line) - kept
+                  if not (f.startswith('"') and f.strip('"') in plain_answer))
 
 
 def format_report(report: LintReport) -> str:

@@ -21,7 +21,29 @@ def test_defaults():
         "DB_PATH": "/home/ana/.local/share/helpbot/helpbot.sqlite3",
         "MAX_QUESTION_CHARS": 500, "MAX_BODY_BYTES": 16384, "CORS_ORIGINS": (), "ADMIN_TOKEN": None,
         "RATE_LIMIT": "60/minute", "FRAME_ANCESTORS": "'self'",
+        "DATABASE_URL": None, "SESSION_URL": "memory:", "PUBLIC_URL": None,
+        "WRITE_RATE_LIMIT": "20/minute", "DAILY_ROWS_PER_CLIENT": 500,
     }
+
+
+@pytest.mark.parametrize(("name", "value", "parsed"), [
+    ("DATABASE_URL", "sqlite:////var/lib/helpbot.db", "sqlite:////var/lib/helpbot.db"),
+    ("DATABASE_URL", "postgresql://helpbot@db:5432/helpbot", "postgresql://helpbot@db:5432/helpbot"),
+    ("DATABASE_URL", "mysql://x", None),
+    ("DATABASE_URL", "/var/lib/helpbot.db", None),
+    ("SESSION_URL", "redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+    ("SESSION_URL", "memory:", "memory:"),
+    ("SESSION_URL", "memcached://x", None),
+    ("PUBLIC_URL", "https://help.example.com/", "https://help.example.com"),
+    ("PUBLIC_URL", "javascript:alert(1)", None),
+    ("PUBLIC_URL", "https://help.example.com/?q=<x>", None),
+])
+def test_backend_and_public_urls(name, value, parsed):
+    if parsed is None:
+        with pytest.raises(ConfigError, match=f"HELPBOT_{name}"):
+            load_settings({f"HELPBOT_{name}": value, "HOME": "/h"})
+    else:
+        assert load_settings({f"HELPBOT_{name}": value, "HOME": "/h"})[name] == parsed
 
 
 def test_environment_overrides():

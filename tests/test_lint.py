@@ -34,6 +34,10 @@ def test_fixture_base_is_clean(fixture_kb):
         ("payments.yaml", "The zip code is 999077.", "The zip code is 999077 (see screenshot).", "dangling reference"),
         ("payments.yaml", "The zip code is 999077.", "The zip code is ……", "dangling reference"),
         ("payments.yaml", "source_lines: [[3, 3]]", "source_lines: [[3, 99]]", "out of range"),
+        # An edited answer must keep the source's figures and codes exactly.
+        ("payments.yaml", "The zip code is 999077.", "The zip code is 99907.", "says '999077'"),
+        ("payments.yaml", "swift code CITIHKHX when", "swift code when", "says 'citihkhx'"),
+        ("payments.yaml", "within 3 working days", "within three working days", "says '3'"),
         ("payments.yaml", "source_lines: [[3, 3]]", "source_lines: [[3, 4]]", "cites source line 4"),
         ("payments.yaml", "      - zipcode required wire\n", "", "has 3 question(s)"),
         ("payments.yaml", "category: payments\n    audience: buyer\n    questions:\n      - tt zip code",
@@ -94,3 +98,25 @@ def test_the_question_floor_is_a_setting(fixture_kb, floor, ok):
 
 def test_default_floor_is_twenty(fixture_kb):
     assert not lint(fixture_kb).ok
+
+
+@pytest.mark.parametrize(
+    ("source", "answer", "lost"),
+    [
+        ("Space is 10M for free members.", "Free members get 10M of space.", []),
+        ("Space is 10M for free members.", "Free members get 20M of space.", ["10"]),
+        # list numbering may be renumbered or dropped, in every style the source uses
+        ("1, Your RFQ is pending", "Your RFQ is pending.", []),
+        ("(3) Clean your browser cache", "Clean your browser cache.", []),
+        ("within the last two years4. Files must be PDF", "within the last two years. Files must be PDF", []),
+        # a quoted label is kept whichever quotes surround it, and only exactly
+        ("Don\u2019t type with \u201cCaps Lock\u201d on.", "Check that \u2018Caps Lock\u2019 is off.", []),
+        ("Click \u201cSubmit RFQ\u201d.", "Click Submit.", ['"submit rfq"']),
+        ("Click \u201c\u3002\u3002\u3002\u201d then Mute.", "Open the menu, then Mute.", []),
+        ("Pay by T/T to CITIHKHX.", "Pay by T/T.", ["citihkhx"]),
+    ],
+)
+def test_fact_check_keeps_figures_labels_and_codes(source, answer, lost):
+    from helpbot.lint import _facts, _lost_facts
+
+    assert _lost_facts(source, answer, _facts(answer)) == lost

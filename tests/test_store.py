@@ -199,7 +199,7 @@ def test_is_gap(kind, confidence, gap):
 
 
 def test_secret_prompt_notes_are_shared_used_once_and_expire(store, monkeypatch):
-    import helpbot.store as store_module
+    import helpbot.store.sqlite as store_module
 
     assert store.secret_expected("s1") is False
     store.expect_secret("s1")
