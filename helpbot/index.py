@@ -134,7 +134,7 @@ def load_index(knowledge_dir: str | Path | None, intents_dir: str | Path | None,
         return previous
     index = build_index(entries, intent_set, embeddings=embeddings, progress=progress)
     if key is not None:
-        cache.save(directory, key, (entries, intent_set, index))
+        cache.save(directory, key, (entries, intent_set, index), keep=_good_keys(directory))
         _remember_good(directory, sources, key)
     return Loaded(entries, intent_set, index)
 
@@ -165,6 +165,17 @@ def _remember_good(directory: Path, sources: Sources, key: str) -> None:
         os.replace(handle.name, pointer)
     except (OSError, ValueError) as exc:  # a read-only cache: no fallback, nothing else lost
         log.warning("could not record the last good knowledge build: %s", exc)
+
+
+def _good_keys(directory: Path) -> set[str]:
+    """The builds some knowledge folder falls back on: pruning spares them."""
+    keys = set()
+    for pointer in (directory / "last-good").glob("*.json"):
+        try:
+            keys.add(str(json.loads(pointer.read_text())["key"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return keys
 
 
 def _last_good(directory: Path, sources: Sources) -> Loaded | None:

@@ -36,6 +36,13 @@ class Entry:
         data["related"] = list(self.related)
         return data
 
+    def public_dict(self) -> dict[str, Any]:
+        """What the public API shows: no server file path or line, no curators' note."""
+        data = self.to_dict()
+        for private in ("file", "line", "note"):
+            del data[private]
+        return data
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -138,3 +138,19 @@ def test_one_phrasing_base_keeps_its_own_questions_exact(one_phrasing_bot):
     for entry in one_phrasing_bot.entries.values():
         reply = one_phrasing_bot.ask(entry.title)
         assert reply.kind == "answer" and reply.entry_id == entry.id
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("hello", "smalltalk"),
+    ("thanks a lot", "smalltalk"),
+    ("I want to talk to a human", "handoff"),
+    ("can I speak to a real person please", "handoff"),
+])
+def test_a_knowledge_folder_given_alone_keeps_the_general_intents(one_phrasing_bot, message, kind):
+    """HELPBOT_KNOWLEDGE_DIR set and HELPBOT_INTENTS_DIR unset: the bundled general intents apply
+    (as the README says), not Ecokara's tools or marketplace examples."""
+    assert one_phrasing_bot.ask(message).kind == kind
+
+
+def test_a_foreign_base_has_no_ecokara_tools(one_phrasing_bot):
+    assert one_phrasing_bot.ask("check this password for me").kind != "tool"

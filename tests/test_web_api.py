@@ -259,6 +259,9 @@ def test_entry_detail_has_source_and_related(client, bot):
     assert data["answer"] == entry.answer
     assert [r["entry_id"] for r in data["related_entries"]] == [r for r in entry.related if r in bot.entries]
     assert data["source_text"] and all(part["text"].strip() for part in data["source_text"])
+    # Never the server's file layout or the curators' notes.
+    assert not {"file", "line", "note"} & data.keys()
+    assert str(Path(entry.file).parent) not in json.dumps(data)
 
 
 def test_unknown_entry_is_404(client):

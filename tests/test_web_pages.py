@@ -75,8 +75,20 @@ def test_widget_pages_use_the_script_tag(client):
                               "defer": None}]
     demo = client.get("/embed-demo").get_data(as_text=True)
     assert parse(demo).scripts == [{"src": "/static/widget.js", "defer": None}]
-    # The snippet to copy shows this server's absolute address, escaped as text.
-    assert "&lt;script src=&#34;http://localhost/static/widget.js&#34; defer&gt;&lt;/script&gt;" in demo
+    # Without HELPBOT_PUBLIC_URL the snippet is relative, escaped as text; the Host header is never used.
+    assert "&lt;script src=&#34;/static/widget.js&#34; defer&gt;&lt;/script&gt;" in demo
+    forged = client.get("/embed-demo", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert "evil.example" not in forged
+
+
+@pytest.mark.parametrize("public_url, src", [
+    ("https://help.example.com", "https://help.example.com/static/widget.js"),
+    ("https://example.com/help/", "https://example.com/help/static/widget.js"),
+])
+def test_embed_snippet_uses_the_configured_public_url(tmp_path, small_bot, public_url, src):
+    app = make_app(tmp_path, small_bot, PUBLIC_URL=public_url)
+    demo = app.test_client().get("/embed-demo", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert f"&lt;script src=&#34;{src}&#34; defer&gt;" in demo and "evil.example" not in demo
 
 
 def test_agent_page_loads_its_own_script(client):

@@ -84,7 +84,7 @@ def entry(entry_id: str):
     found = entry_or_404(entry_id)
     known = current_bot().entries
     return jsonify({
-        **found.to_dict(),
+        **found.public_dict(),
         "related_entries": [{"entry_id": r, "title": known[r].title} for r in found.related if r in known],
         "source_text": _source_text(found.source_lines),
     })

@@ -4,7 +4,7 @@ everything from the JSON API, so the pages carry no data and no inline script or
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 
 pages = Blueprint("pages", __name__)
 
@@ -16,8 +16,10 @@ def index():
 
 @pages.get("/embed-demo")
 def embed_demo():
-    # The snippet a host site pastes, with this server's absolute address.
-    snippet = f'<script src="{url_for("static", filename="widget.js", _external=True)}" defer></script>'
+    # The snippet a host site pastes. Its address comes from HELPBOT_PUBLIC_URL, never from the
+    # request's Host header (which any client can set, and which would then be reflected here).
+    base = current_app.config.get("PUBLIC_URL") or ""
+    snippet = f'<script src="{base}{url_for("static", filename="widget.js")}" defer></script>'
     return render_template("embed_demo.html", snippet=snippet)
 
 
