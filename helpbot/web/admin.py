@@ -12,7 +12,8 @@ from helpbot.web.chat import log_store_failure
 from helpbot.web.errors import STORAGE_RETRY_AFTER, ApiError, wants_html
 from helpbot.web.openapi import openapi_document
 from helpbot.web.parsing import query_int
-from helpbot.web.security import rate_limited, token_ok
+from helpbot.web.adminauth import require_admin
+from helpbot.web.security import rate_limited
 from helpbot.web.services import current_bot, services
 
 log = logging.getLogger(__name__)
@@ -29,20 +30,6 @@ def openapi():
 @ops.get("/healthz")
 def healthz():
     return jsonify({"status": "ok", "entries": len(current_bot().entries)})
-
-
-def require_admin() -> None:
-    """404 when the admin endpoints are off, 401 without a token, 403 with a wrong one."""
-    token = current_app.config["ADMIN_TOKEN"]
-    if not token:
-        raise ApiError(404, "not_found", "The admin endpoints are off (HELPBOT_ADMIN_TOKEN is not set).")
-    header = request.headers.get("Authorization")
-    if not header:
-        raise ApiError(401, "unauthorized", "Send the admin token as Authorization: Bearer <token>.",
-                       headers={"WWW-Authenticate": 'Bearer realm="helpbot admin"'})
-    if not token_ok(token, header):
-        log.warning("admin request with a wrong token from %s", request.remote_addr)
-        raise ApiError(403, "forbidden", "The admin token is wrong.")
 
 
 @admin.get("/report")

@@ -18,17 +18,18 @@ from helpbot import config as settings
 from helpbot.bot import Bot
 from helpbot.paths import data_dir
 from helpbot.store import SqliteStore, Store
-from helpbot.web import errors, pages, security
+from helpbot.web import errors, filters, pages, security
 from helpbot.web.admin import admin, ops
 from helpbot.web.chat import chat
 from helpbot.web.feedback import feedback
 from helpbot.web.knowledge import knowledge
 from helpbot.web.reload import EarlySighup, Reloader
+from helpbot.web.signin import signin
 from helpbot.web.services import Services
 from helpbot.web.tools import tools
 
 log = logging.getLogger(__name__)
-BLUEPRINTS = (chat, knowledge, tools, feedback, ops, admin, pages.pages)
+BLUEPRINTS = (chat, knowledge, tools, feedback, ops, admin, signin, pages.pages)
 
 
 def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
@@ -73,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
 
     security.init_app(app)
     errors.init_app(app)
+    filters.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     _log_through_gunicorn()
