@@ -198,17 +198,30 @@ def bench_scale(sizes: list[int], *, queries: int = 200) -> list[dict[str, Any]]
 # -- 2. HTTP and 4. cold start -----------------------------------------------------------------
 
 
-def run_suite(*, quick: bool, root: Path) -> dict[str, Any]:
+def run_suite(*, quick: bool, root: Path, progress: Any = None) -> dict[str, Any]:
+    """Every benchmark; ``progress(stage, done, total)`` is told as each of the five parts starts
+    and ends (a full run takes minutes)."""
     from helpbot.bot import Bot
 
+    def step(done: int, name: str) -> None:
+        if progress:
+            progress(f"benchmarks ({name})", done, 5)
+
     questions = eval_questions(root)
-    bot = Bot.load()
+    step(0, "loading the bot")
+    bot = Bot.load(progress=progress)
     result: dict[str, Any] = {"machine": machine(), "quick": quick}
+    step(0, "answering in process")
     result["in_process"] = bench_in_process(bot, questions[:60] if quick else questions, repeat=1 if quick else 3)
+    step(1, "scale")
     result["scale"] = bench_scale([300] if quick else [300, 3000, 30000, 300000], queries=30 if quick else 200)
+    step(2, "cold start")
     result["cold_start"] = bench_cold_start(runs=1 if quick else 5)
+    step(3, "install size")
     result["stage_size_mb"] = stage_size_mb()
+    step(4, "HTTP")
     result["http"] = bench_http(questions, seconds=2 if quick else 15, connections=8 if quick else 32)
+    step(5, "done")
     return result
 
 

@@ -173,8 +173,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from helpbot.benchreport import render_markdown
     from helpbot.benchsuite import run_suite
     from helpbot.paths import REPO_ROOT
+    from helpbot.progress import Progress
 
-    result = run_suite(quick=args.quick, root=REPO_ROOT)
+    result = run_suite(quick=args.quick, root=REPO_ROOT, progress=Progress())
     markdown = render_markdown(result)
     print(markdown)
     if args.json:

@@ -16,16 +16,20 @@ class Progress:
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self._stage: str | None = None
         self._started = 0.0
+        self._finished = True
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
         if stage != self._stage:
+            if self._stage is not None and not self._finished:
+                self.stream.write("\n")  # keep the previous stage's last state on its own line
             self._stage, self._started = stage, time.perf_counter()
+        self._finished = done >= total
         width = 30
         filled = width * done // total if total else width
         elapsed = time.perf_counter() - self._started
-        self.stream.write(f"\r{stage}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:.0f} s")
+        self.stream.write(f"\r\x1b[K{stage}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:.0f} s")
         if done >= total:
             self.stream.write("\n")
         self.stream.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,11 +34,12 @@ BLUEPRINTS = (chat, knowledge, tools, feedback, ops, admin, signin, pages.pages)
 
 
 def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
-               store: Store | None = None) -> Flask:
+               store: Store | None = None, *, progress: Any = None) -> Flask:
     """Build the app. ``config`` overrides the HELPBOT_* environment (keys without the
     prefix, e.g. {"DB_PATH": ...}); pass an already built ``bot`` (tests) to skip loading
     one, and a ``store`` to replace the SQLite one. ``RELOAD_ON_SIGHUP`` (a config key, not
-    an environment variable; default: on unless ``TESTING``) installs the SIGHUP handler."""
+    an environment variable; default: on unless ``TESTING``) installs the SIGHUP handler.
+    ``progress`` (a helpbot.progress.Progress) draws the first index build on a terminal."""
     web = data_dir("web")
     app = Flask("helpbot.web", static_folder=str(web / "static"), static_url_path="/static",
                 template_folder=str(web / "templates"))
@@ -54,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
             # A worker started while the files on disk are broken comes up on the last good
             # build (logged as an error) instead of failing to boot and taking gunicorn down.
             bot = Bot.load(app.config["KNOWLEDGE_DIR"], app.config["INTENTS_DIR"],
-                           embeddings=app.config["EMBEDDINGS"], fall_back=True)
+                           embeddings=app.config["EMBEDDINGS"], fall_back=True, progress=progress)
         except BaseException:
             if early is not None:
                 early.restore()
@@ -95,7 +97,13 @@ def _log_through_gunicorn() -> None:
 
 def serve(host: str = "127.0.0.1", port: int = 8000, config: Mapping[str, Any] | None = None) -> None:
     """Run the app with Werkzeug's threaded server, for local use (not production)."""
+    from helpbot.progress import Progress
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(config)
+    progress = Progress()
+    if progress.enabled:  # the first build of a knowledge base takes a while: say so before it starts
+        print("helpbot: loading the knowledge base (a first build takes about 30 s; later starts "
+              "read it from the cache)...", file=sys.stderr, flush=True)
+    app = create_app(config, progress=progress)
     print(f"helpbot: chat widget at http://{host}:{port}/ , agent console at http://{host}:{port}/agent")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
