@@ -25,8 +25,25 @@ def _item(question: str, indent: str) -> str:
     return "".join(f"{indent}{line}\n" for line in emitted.splitlines())
 
 
-def add_questions(text: str, additions: Mapping[str, Sequence[str]], *, where: str = "<text>") -> str:
-    """``text`` with each entry's new questions appended to its ``questions:`` list."""
+def _block_end(lines: list[str], header: int, end: int) -> int:
+    """The last line of the block list that starts below ``header`` (or the header itself)."""
+    key_indent = len(lines[header]) - len(lines[header].lstrip())
+    last = header
+    for i in range(header + 1, end):
+        stripped = lines[i].strip()
+        indent = len(lines[i]) - len(lines[i].lstrip())
+        if stripped and (indent < key_indent or (indent == key_indent and not stripped.startswith("- "))):
+            break
+        if stripped:
+            last = i
+    return last
+
+
+def add_questions(text: str, additions: Mapping[str, Sequence[str]], *, where: str = "<text>",
+                  learned: bool = False) -> str:
+    """``text`` with each entry's new questions appended to its ``questions:`` list, or with
+    ``learned``, to its ``learned:`` list (made after ``questions:`` when missing): questions the
+    curator loop proposed from what buyers asked, kept apart so their origin stays visible."""
     lines = text.splitlines(keepends=True)
     starts = [(i, m.group("id").strip("'\"")) for i, line in enumerate(lines) if (m := _ENTRY.match(line))]
     bounds = {entry_id: (start, starts[n + 1][0] if n + 1 < len(starts) else len(lines))
@@ -42,33 +59,37 @@ def add_questions(text: str, additions: Mapping[str, Sequence[str]], *, where: s
         if header is None:
             raise KnowledgeError(f"{where}:{start + 1}: entry '{entry_id}' has no block 'questions:' list")
         key_indent = len(lines[header]) - len(lines[header].lstrip())
-        last = header
-        for i in range(header + 1, end):
-            stripped = lines[i].strip()
-            indent = len(lines[i]) - len(lines[i].lstrip())
-            if stripped and (indent < key_indent or (indent == key_indent and not stripped.startswith("- "))):
-                break
-            if stripped:
-                last = i
         item_line = lines[header + 1] if header + 1 < end else ""
         item_indent = item_line[: len(item_line) - len(item_line.lstrip())] if item_line.lstrip().startswith("- ") \
             else " " * key_indent
-        inserts.append((last + 1, "".join(_item(q, item_indent) for q in questions)))
+        items = "".join(_item(q, item_indent) for q in questions)
+        if learned:
+            own = next((i for i in range(start, end) if re.match(r"^\s*learned:\s*$", lines[i])), None)
+            if own is None:  # a new list right after the questions
+                inserts.append((_block_end(lines, header, end) + 1, " " * key_indent + "learned:\n" + items))
+            else:
+                inserts.append((_block_end(lines, own, end) + 1, items))
+            continue
+        inserts.append((_block_end(lines, header, end) + 1, items))
     for position, block in sorted(inserts, reverse=True):
         lines.insert(position, block)
     result = "".join(lines)
-    _check(text, result, additions, where)
+    _check(text, result, additions, where, "learned" if learned else "questions")
     return result
 
 
-def _check(before: str, after: str, additions: Mapping[str, Sequence[str]], where: str) -> None:
+def _check(before: str, after: str, additions: Mapping[str, Sequence[str]], where: str, key: str) -> None:
     old, new = yaml.safe_load(before), yaml.safe_load(after)
     for entry in old.get("entries", []):
-        entry["questions"] = list(entry["questions"]) + list(additions.get(entry["id"], ()))
+        if entry["id"] in additions and additions[entry["id"]]:
+            entry[key] = list(entry.get(key) or []) + list(additions[entry["id"]])
     if old != new:
         raise KnowledgeError(f"{where}: adding questions would change more than the questions; nothing written")
 
 
-def add_questions_to_file(path: Path, additions: Mapping[str, Sequence[str]]) -> None:
+def add_questions_to_file(path: Path, additions: Mapping[str, Sequence[str]], *, learned: bool = False) -> str:
+    """Write the questions into the file; the file's text before, for a diff."""
     path = Path(path)
-    path.write_text(add_questions(path.read_text(encoding="utf-8"), additions, where=str(path)), encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    path.write_text(add_questions(before, additions, where=str(path), learned=learned), encoding="utf-8")
+    return before

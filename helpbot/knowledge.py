@@ -20,7 +20,7 @@ from helpbot.models import AUDIENCES, TOOL_NAMES, Entry
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED_FIELDS = ("id", "title", "category", "audience", "questions", "answer", "source_lines")
-OPTIONAL_FIELDS = ("tags", "related", "tool", "note")
+OPTIONAL_FIELDS = ("tags", "related", "tool", "note", "learned")
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,11 @@ def _build_entry(raw: Any, file: str, line: int) -> tuple[Entry | None, list[Pro
     source_lines = _ranges(raw["source_lines"])
     if source_lines is None:
         bad("'source_lines' must be a list of [first, last] line pairs, e.g. [[12, 14]]")
+    # ``learned``: questions the curator loop added from what buyers asked (helpbot curate); they
+    # count as questions like any other and stay listed apart so their origin shows.
+    learned = _string_list(raw.get("learned", []) or [])
+    if learned is None:
+        bad("'learned' must be a list of strings")
     tags = _string_list(raw.get("tags", []))
     related = _string_list(raw.get("related", []))
     if tags is None:
@@ -115,7 +120,8 @@ def _build_entry(raw: Any, file: str, line: int) -> tuple[Entry | None, list[Pro
         title=raw["title"].strip(),
         category=raw["category"].strip(),
         audience=raw["audience"],
-        questions=tuple(q.strip() for q in questions),
+        questions=tuple(q.strip() for q in [*questions, *learned]),
+        learned=tuple(q.strip() for q in learned),
         answer=raw["answer"].strip(),
         source_lines=tuple(source_lines),
         tags=tuple(tags),

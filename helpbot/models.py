@@ -25,6 +25,7 @@ class Entry:
     related: tuple[str, ...] = ()
     tool: str | None = None
     note: str | None = None
+    learned: tuple[str, ...] = ()  # the questions among ``questions`` that came from the curator loop
     file: str = ""
     line: int = 0
 
@@ -34,6 +35,7 @@ class Entry:
         data["source_lines"] = [list(r) for r in self.source_lines]
         data["tags"] = list(self.tags)
         data["related"] = list(self.related)
+        data["learned"] = list(self.learned)
         return data
 
     def public_dict(self) -> dict[str, Any]:

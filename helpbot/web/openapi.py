@@ -101,7 +101,7 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
             "questions": STRS, "answer": STR,
             "source_lines": {"type": "array", "items": {"type": "array", "items": INT, "minItems": 2, "maxItems": 2},
                              "description": "[first, last] line ranges of knowledge/source/help-center.txt."},
-            "tags": STRS, "related": STRS, "tool": {"enum": [*TOOL_NAMES, None]},
+            "tags": STRS, "related": STRS, "tool": {"enum": [*TOOL_NAMES, None]}, "learned": STRS,
             "related_entries": {"type": "array", "items": ref("Suggestion")},
             "source_text": {"type": "array", "items": obj({"start": INT, "end": INT, "text": STR})},
         }),
