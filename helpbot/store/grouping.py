@@ -12,7 +12,7 @@ candidates come from a word index instead:
   of them each representative shares, and scores only the :data:`MAX_CANDIDATES` that share most.
 
 Two questions that score 85 share most of their words, so the pairs this misses are ones whose
-only shared words are common ones. With few enough representatives and words the result is the
+only shared words are common ones (or that share none: a typo in every word). With few enough representatives and words the result is the
 exhaustive one exactly (a test checks that against the quadratic reference). The work per
 question is bounded, so grouping is linear in the number of questions; past
 :data:`TIME_BUDGET` seconds the rest are grouped only with questions of the same words (a
@@ -90,8 +90,9 @@ def _best_match(text: str, words: list[str], frequency: Counter[str], postings: 
         hits.update(postings.get(word, ()))
     if not hits:
         return None
-    likeliest = sorted(hits, key=lambda i: (-hits[i], i))[:MAX_CANDIDATES]
-    candidates = sorted(likeliest)  # in group order, so ties go to the earliest as before
+    # Most shared words first (ties: met first, i.e. under the rarest word); then in group order,
+    # so that equal scores go to the earliest group, as the exhaustive grouping does.
+    candidates = sorted(index for index, _ in hits.most_common(MAX_CANDIDATES))
     match = process.extractOne(text, [representatives[i] for i in candidates], scorer=fuzz.token_set_ratio,
                                processor=None, score_cutoff=GROUP_SIMILARITY)
     return None if match is None else candidates[match[2]]
