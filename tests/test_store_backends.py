@@ -158,3 +158,19 @@ def test_helpbot_report_on_a_down_database_fails_in_one_line(capsys):
     assert main(["report", "--db", f"postgresql://u:s3cret@127.0.0.1:{closed_port()}/x"]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("helpbot: database postgresql://u:***@127.0.0.1") and "s3cret" not in err
+
+
+def test_a_forked_worker_opens_its_own_pool(pg_url):
+    """gunicorn --preload forks workers after the app (and maybe its pool) exists: a child must not
+    use the parent's connections (the sockets are shared), nor close them."""
+    import multiprocessing
+
+    store = PostgresStore(pg_url)
+    store.record_feedback("parent", "e", True)  # the pool is open in the parent
+    child = multiprocessing.get_context("fork").Process(target=store.record_feedback, args=("child", "e", True))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    store.record_feedback("parent", "e", False)  # the parent's pool still works
+    assert store.report()["feedback_total"] == 3
+    store.close()
