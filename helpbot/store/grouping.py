@@ -45,6 +45,7 @@ def group_questions(rows: Sequence[tuple[str, int, str]], *, budget: float = TIM
     Returns groups by total count (ties keep first-seen order), each
     ``{"question", "count", "examples" (up to 5 others), "last_seen"}``.
     """
+    deadline = clock() + budget  # the budget covers the preparation too
     texts = [utils.default_process(question) for question, _, _ in rows]
     words = [sorted(set(text.split())) for text in texts]
     frequency = Counter(word for ws in words for word in ws)
@@ -52,7 +53,6 @@ def group_questions(rows: Sequence[tuple[str, int, str]], *, budget: float = TIM
     representatives: list[str] = []  # processed text of each group's first question
     postings: dict[str, list[int]] = {}
     by_words: dict[tuple[str, ...], int] = {}
-    deadline = clock() + budget
     fuzzy = True
     for n, (question, count, last_seen) in enumerate(rows):
         key = tuple(words[n])
