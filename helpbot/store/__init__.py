@@ -1,9 +1,9 @@
 """Where feedback, hand-offs, the hand-off queue and the content-gap log go, and the report made from them.
 
-``base`` holds the interface, ``errors`` what it raises, ``handoffs`` the queue's types and rules, ``redaction`` what may
-be stored of a visitor's text, ``migrations`` the schema steps, ``sql`` the logic both SQL
-backends share, ``sqlite`` the embedded default, ``postgres`` the shared server backend,
-``grouping`` and ``report`` the report. :func:`open_store` picks the backend from a URL.
+``base`` holds the interface, ``errors`` what it raises, ``handoffs`` the queue's types and
+rules, ``redaction`` what may be stored of a visitor's text, ``migrations`` the schema steps,
+``sql`` the logic both SQL backends share, ``sqlite`` the embedded default, ``postgres`` the
+shared server backend, ``grouping`` and ``report`` the report. :func:`open_store` picks the backend from a URL.
 """
 
 from __future__ import annotations

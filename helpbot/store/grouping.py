@@ -12,11 +12,11 @@ candidates come from a word index instead:
   of them each representative shares, and scores only the :data:`MAX_CANDIDATES` that share most.
 
 Two questions that score 85 share most of their words, so the pairs this misses are ones whose
-only shared words are common ones (or that share none: a typo in every word). With few enough representatives and words the result is the
-exhaustive one exactly (a test checks that against the quadratic reference). The work per
-question is bounded, so grouping is linear in the number of questions; past
-:data:`TIME_BUDGET` seconds the rest are grouped only with questions of the same words (a
-dictionary lookup), so a huge log still gets a report in time.
+only shared words are common ones (or that share none: a typo in every word). With few enough
+representatives and words the result is the exhaustive one exactly (a test checks that against
+the quadratic reference). The work per question is bounded, so grouping is linear in the number
+of questions; past :data:`TIME_BUDGET` seconds the rest are grouped only with questions of the
+same words (a dictionary lookup), so a huge log still gets a report in time.
 """
 
 from __future__ import annotations

@@ -236,7 +236,8 @@ class SqlStore(Store):
                                    "ORDER BY COUNT(*) DESC, MAX(created_at) DESC LIMIT ?",
                                    (MAX_GROUPED_QUESTIONS,)).fetchall(),
                 "gaps_total": tx.execute("SELECT COUNT(*) FROM gaps").fetchone()[0],
-                "votes": tx.execute("SELECT entry_id, SUM(helpful), COUNT(*) FROM feedback GROUP BY entry_id").fetchall(),
+                "votes": tx.execute("SELECT entry_id, SUM(helpful), COUNT(*) FROM feedback "
+                                    "GROUP BY entry_id").fetchall(),
                 "handoffs": tx.execute("SELECT COUNT(*) FROM handoffs").fetchone()[0],
             }
             if since is not None:
