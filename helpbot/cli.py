@@ -136,10 +136,19 @@ def cmd_kb_stats(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from helpbot.config import Settings
-    from helpbot.store import SqliteStore, format_report
+    from helpbot.store import format_report, open_store
 
-    path = args.db or Settings.from_env().db_path
-    print(format_report(SqliteStore(path)))
+    settings = Settings.from_env()
+    if args.db:  # a URL (sqlite:///..., postgresql://...) or a plain SQLite file path
+        store = open_store(args.db if "://" in args.db else None, args.db)
+    else:
+        store = open_store(settings.database_url, settings.db_path)
+    try:
+        text = format_report(store, days=args.days)
+    finally:
+        store.close()
+    print(f"Database: {store.describe()}")  # which one was read: a wrong setting shows at once
+    print(text, end="")
     return 0
 
 
@@ -265,7 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("report", help="unanswered questions, helpful rates and hand-offs")
-    p.add_argument("--db", metavar="PATH", help="database path (default: HELPBOT_DB_PATH)")
+    p.add_argument("--db", metavar="URL_OR_PATH",
+                   help="database URL or SQLite file (default: HELPBOT_DATABASE_URL, else HELPBOT_DB_PATH)")
+    p.add_argument("--days", type=int, default=14, metavar="N", help="days of daily counts to show (0: none)")
     p.set_defaults(func=cmd_report)
     return parser
 

@@ -458,8 +458,20 @@ class RaisingStore(Store):
     def record_gap(self, *args: Any, **kwargs: Any) -> None:
         raise RuntimeError("bug in the store")
 
-    def report(self, limit: int = 10) -> dict[str, Any]:
+    def report(self, limit: int = 10, **kwargs: Any) -> dict[str, Any]:
         raise sqlite3.DatabaseError("file is not a database")
+
+    def _bug(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("bug in the hand-off queue")
+
+    open_handoff = list_handoffs = get_handoff = handoff_for_session = _bug
+    claim_handoff = close_handoff = add_handoff_message = messages_after = _bug
+
+    def expect_secret(self, session_id: str) -> None:
+        pass
+
+    def secret_expected(self, session_id: str) -> bool:
+        return False
 
 
 def test_a_store_that_raises_anything_never_breaks_answers(tmp_path, kb_bot, clean_env, caplog):

@@ -136,7 +136,7 @@ def test_read_only_database_raises_store_error(store, monkeypatch):
 
     monkeypatch.setattr(sqlite3, "connect", connect_read_only)
     with pytest.raises(StoreError, match="readonly|read-only"):
-        store.record_handoff("s")
+        store.record_handoff("another session")  # "s" has its hand-off open: asking again writes nothing
 
 
 def test_deleted_database_is_made_again(store):
@@ -199,7 +199,7 @@ def test_is_gap(kind, confidence, gap):
 
 
 def test_secret_prompt_notes_are_shared_used_once_and_expire(store, monkeypatch):
-    import helpbot.store.sqlite as store_module
+    import helpbot.store.sql as store_module
 
     assert store.secret_expected("s1") is False
     store.expect_secret("s1")
@@ -215,13 +215,13 @@ def test_secret_prompt_notes_are_shared_used_once_and_expire(store, monkeypatch)
         assert [row[0] for row in conn.execute("SELECT session_id FROM secret_prompts")] == ["s3"]
 
 
-def test_plain_stores_need_not_share_secret_prompts():
-    class Minimal(Store):
+def test_every_backend_must_implement_the_whole_interface():
+    class Minimal(Store):  # the four methods a store needed before the queue and the prompt notes
         def record_feedback(self, *a, **k): ...
-        def record_handoff(self, *a, **k): ...
         def record_gap(self, *a, **k): ...
-        def report(self, limit=10): return {}
+        def report(self, limit=10, **k): return {}
 
-    minimal = Minimal()
-    minimal.expect_secret("s")
-    assert minimal.secret_expected("s") is False
+    with pytest.raises(TypeError, match="expect_secret"):
+        Minimal()  # type: ignore[abstract]
+    missing = Store.__abstractmethods__
+    assert {"expect_secret", "secret_expected", "open_handoff", "claim_handoff", "messages_after"} <= missing

@@ -36,8 +36,10 @@ def _secret_looking(token: str) -> bool:
 
 
 def storable(text: str) -> str:
-    """``text`` as valid UTF-8: an unpaired surrogate (JSON allows "\\ud800") becomes U+FFFD,
-    which SQLite can store; nothing else changes."""
+    """``text`` as every backend can store it: an unpaired surrogate (JSON allows "\\ud800") and a
+    NUL character (which PostgreSQL text refuses) become U+FFFD; nothing else changes."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
     try:
         text.encode("utf-8")
         return text

@@ -18,7 +18,7 @@ from flask import Flask
 from helpbot import config as settings
 from helpbot.bot import Bot
 from helpbot.paths import data_dir
-from helpbot.store import SqliteStore, Store
+from helpbot.store import Store, open_store
 from helpbot.web import errors, filters, pages, security
 from helpbot.web.admin import admin, ops
 from helpbot.web.chat import chat
@@ -37,8 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
                store: Store | None = None, *, progress: Any = None) -> Flask:
     """Build the app. ``config`` overrides the HELPBOT_* environment (keys without the
     prefix, e.g. {"DB_PATH": ...}); pass an already built ``bot`` (tests) to skip loading
-    one, and a ``store`` to replace the SQLite one. ``RELOAD_ON_SIGHUP`` (a config key, not
-    an environment variable; default: on unless ``TESTING``) installs the SIGHUP handler.
+    one, and a ``store`` to replace the one ``DATABASE_URL`` names (nothing is opened yet:
+    a database that is down does not stop the start). ``RELOAD_ON_SIGHUP`` (a config key,
+    not an environment variable; default: on unless ``TESTING``) installs the SIGHUP handler.
     ``progress`` (a helpbot.progress.Progress) draws the first index build on a terminal."""
     web = data_dir("web")
     app = Flask("helpbot.web", static_folder=str(web / "static"), static_url_path="/static",
@@ -63,7 +64,9 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
             raise
     state = Services(
         bot=bot,
-        store=store if store is not None else SqliteStore(app.config["DB_PATH"]),
+        store=store if store is not None else open_store(
+            app.config["DATABASE_URL"], app.config["DB_PATH"],
+            daily_rows_per_client=app.config["DAILY_ROWS_PER_CLIENT"]),
         limiter=security.RateLimiter.from_setting(app.config["RATE_LIMIT"]),
     )
     state.reloader = Reloader(state, app.config,
