@@ -33,7 +33,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make_app(tmp_path: Path, bot: Any, store: Store | None = None, **config: Any):
-    settings = {"DB_PATH": str(tmp_path / "helpbot.sqlite3"), "RATE_LIMIT": "off", "TESTING": True}
+    settings = {"DB_PATH": str(tmp_path / "helpbot.sqlite3"), "RATE_LIMIT": "off", "WRITE_RATE_LIMIT": "off",
+                "TESTING": True}
     settings.update(config)
     return create_app(settings, bot=bot, store=store)
 
@@ -127,7 +128,7 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def live_server(bot: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     path = tmp_path_factory.mktemp("live") / "helpbot.sqlite3"
-    app = create_app({"DB_PATH": str(path), "RATE_LIMIT": "off", "ADMIN_TOKEN": "browser-admin",
+    app = create_app({"DB_PATH": str(path), "RATE_LIMIT": "off", "WRITE_RATE_LIMIT": "off", "ADMIN_TOKEN": "browser-admin",
                       "MAX_QUESTION_CHARS": 500, "CORS_ORIGINS": "", "FRAME_ANCESTORS": "'self'"}, bot=bot)
     with LiveServer(app) as server:
         server.store = app.extensions["helpbot"].store
