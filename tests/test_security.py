@@ -10,7 +10,8 @@ import json
 import pytest
 
 from helpbot.models import Reply
-from helpbot.web.security import RateLimiter, client_key, token_ok
+from helpbot.limits import MemoryRateLimiter as RateLimiter
+from helpbot.web.security import client_key, token_ok
 from web_fixtures import BrokenStore, app, check_error, check_openapi, clean_env, client, make_app  # noqa: F401
 
 TOKEN = "s3cret-admin-token"

@@ -14,7 +14,7 @@ import pytest
 
 from helpbot.models import Reply
 from helpbot.web.openapi import openapi_document
-from helpbot.web.security import RateLimiter
+from helpbot.limits import MemoryRateLimiter as RateLimiter
 from web_fixtures import (  # noqa: F401  (fixtures are used by name)
     SECRET, BrokenStore, SqliteStore, app, check_error, check_openapi, clean_env, client, make_app,
 )
