@@ -25,6 +25,9 @@ from helpbot.config import parse_rate
 from helpbot.redisconn import REDIS_ERRORS, Outage, connect
 
 DEFAULT_PREFIX = "helpbot:"
+# Float arrival times drift (ten 0.1 s intervals sum to 1.0000000000000002): a wait this small is
+# no wait, or a burst of 10 at "10/second" would lose its last request.
+_EPSILON = 1e-9
 
 # KEYS[1]: the client's TAT key. ARGV: interval and burst window in microseconds, and "now" in
 # microseconds ("" for Redis' own clock, which every host then shares). Returns the wait in
@@ -84,7 +87,7 @@ class MemoryRateLimiter(RateLimiter):
         with self._lock:
             tat = max(self._tat.get(client, now), now)
             wait = tat - now - (self.period - self.interval)
-            if wait > 0:
+            if wait > _EPSILON:
                 return wait
             self._tat.pop(client, None)  # re-inserted last: the dict stays oldest-first
             self._tat[client] = tat + self.interval

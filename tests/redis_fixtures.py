@@ -12,23 +12,28 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 redis = pytest.importorskip("redis", reason="redis-py (the serve extra) is not installed")
 
+from helpbot.redisconn import connect  # noqa: E402 - after the skip when redis-py is missing
+
 REDIS_URL = os.environ.get("HELPBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
-def shared_redis() -> redis.Redis:
+def shared_redis() -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True, socket_timeout=2)
     try:
         client.ping()
     except redis.RedisError as exc:
+        client.close()
         pytest.skip(f"no Redis at {REDIS_URL} ({exc}); set HELPBOT_TEST_REDIS_URL or start redis-server")
-    return client
+    yield client
+    client.close()
 
 
 @pytest.fixture
@@ -39,6 +44,21 @@ def redis_prefix(shared_redis: redis.Redis) -> Iterator[str]:
     keys = list(shared_redis.scan_iter(f"{prefix}*", count=500))
     if keys:
         shared_redis.delete(*keys)
+
+
+@pytest.fixture
+def redis_clients() -> Iterator[Callable[[str], Any]]:
+    """``open(url)``: a client made as the app makes one (helpbot.redisconn.connect), closed after
+    the test (a client left to the garbage collector leaves its sockets open)."""
+    made: list[Any] = []
+
+    def open_client(url: str = REDIS_URL) -> Any:
+        made.append(connect(url))
+        return made[-1]
+
+    yield open_client
+    for client in made:
+        client.close()
 
 
 def free_port() -> int:
@@ -62,16 +82,16 @@ class RedisServer:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--daemonize", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port, socket_timeout=1)
         deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return self
-            except redis.RedisError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"redis-server did not start on port {self.port}") from None
-                time.sleep(0.02)
+        with redis.Redis(port=self.port, socket_timeout=1) as client:
+            while True:
+                try:
+                    client.ping()
+                    return self
+                except redis.RedisError:
+                    if time.monotonic() > deadline or self.process.poll() is not None:
+                        raise RuntimeError(f"redis-server did not start on port {self.port}") from None
+                    time.sleep(0.02)
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -86,4 +106,5 @@ def private_redis() -> Iterator[RedisServer]:
     server.kill()
 
 
-__all__ = ["REDIS_URL", "RedisServer", "free_port", "private_redis", "redis_prefix", "shared_redis"]
+__all__ = ["REDIS_URL", "RedisServer", "free_port", "private_redis", "redis_clients", "redis_prefix",
+           "shared_redis"]

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from redis_fixtures import REDIS_URL, RedisServer, private_redis, redis_prefix, shared_redis  # noqa: F401
+from redis_fixtures import REDIS_URL, RedisServer, private_redis, redis_clients, redis_prefix, shared_redis  # noqa: F401
 
 from helpbot.models import Suggestion
 from helpbot.redisconn import Outage
@@ -47,7 +47,8 @@ def full_session() -> Session:
 def store(request):
     if request.param == "memory":
         return MemorySessionStore()
-    return RedisSessionStore(REDIS_URL, prefix=request.getfixturevalue("redis_prefix"))
+    client = request.getfixturevalue("redis_clients")(REDIS_URL)
+    return RedisSessionStore(client=client, prefix=request.getfixturevalue("redis_prefix"))
 
 
 # -- the contract, for every backend ---------------------------------------------------------------
@@ -112,7 +113,8 @@ def test_a_session_expires_ttl_after_its_last_save(request):
     clock.now = 59 + 61
     assert memory.load("a") == Session()
 
-    redis_store = RedisSessionStore(REDIS_URL, prefix=request.getfixturevalue("redis_prefix"), ttl=0.2)
+    redis_store = RedisSessionStore(client=request.getfixturevalue("redis_clients")(REDIS_URL),
+                                    prefix=request.getfixturevalue("redis_prefix"), ttl=0.2)
     redis_store.save("a", Session(last_tool="x"))
     client = request.getfixturevalue("shared_redis")
     assert 0 < client.pttl(redis_store.key("a")) <= 200
@@ -143,8 +145,8 @@ def test_a_stored_document_that_does_not_decode_is_an_error_the_store_can_catch(
         decode(text)
 
 
-def test_a_corrupt_key_in_redis_loads_as_a_fresh_session(redis_prefix, shared_redis, caplog):
-    store = RedisSessionStore(REDIS_URL, prefix=redis_prefix)
+def test_a_corrupt_key_in_redis_loads_as_a_fresh_session(redis_prefix, shared_redis, caplog, redis_clients):
+    store = RedisSessionStore(client=redis_clients(REDIS_URL), prefix=redis_prefix)
     shared_redis.set(store.key("bad"), '{"v": 99, "from": "a newer release"}')
     assert store.load("bad") == Session()
     assert "does not decode" in caplog.text
@@ -191,36 +193,36 @@ def test_many_sessions_never_grow_past_the_bound():
     assert len(store) == 100
 
 
-def test_a_reload_gets_an_empty_memory_store_but_the_same_redis_store(redis_prefix):
+def test_a_reload_gets_an_empty_memory_store_but_the_same_redis_store(redis_prefix, redis_clients):
     memory = MemorySessionStore(max_sessions=7, ttl=9)
     memory.save("a", Session(last_tool="x"))
     fresh = memory.fresh()
     assert fresh is not memory and len(fresh) == 0 and (fresh.max_sessions, fresh.ttl) == (7, 9)
-    shared = RedisSessionStore(REDIS_URL, prefix=redis_prefix)
+    shared = RedisSessionStore(client=redis_clients(REDIS_URL), prefix=redis_prefix)
     assert shared.fresh() is shared  # one worker's reload must not wipe every worker's conversations
 
 
 # -- Redis: keys, prefixes, outages ----------------------------------------------------------------
 
-def test_one_key_per_session_under_the_prefix_with_the_ttl(redis_prefix, shared_redis):
-    store = RedisSessionStore(REDIS_URL, prefix=redis_prefix, ttl=1800)
+def test_one_key_per_session_under_the_prefix_with_the_ttl(redis_prefix, shared_redis, redis_clients):
+    store = RedisSessionStore(client=redis_clients(REDIS_URL), prefix=redis_prefix, ttl=1800)
     store.save("s1", full_session())
     store.save("s2", Session())
     assert sorted(shared_redis.scan_iter(f"{redis_prefix}*")) == [store.key("s1"), store.key("s2")]
     assert 1790_000 < shared_redis.pttl(store.key("s1")) <= 1800_000
 
 
-def test_prefixes_keep_installations_apart(redis_prefix):
-    one = RedisSessionStore(REDIS_URL, prefix=redis_prefix + "one:")
-    two = RedisSessionStore(REDIS_URL, prefix=redis_prefix + "two:")
+def test_prefixes_keep_installations_apart(redis_prefix, redis_clients):
+    one = RedisSessionStore(client=redis_clients(REDIS_URL), prefix=redis_prefix + "one:")
+    two = RedisSessionStore(client=redis_clients(REDIS_URL), prefix=redis_prefix + "two:")
     one.save("same-id", Session(last_tool="fee_estimate"))
     assert two.load("same-id") == Session()
     assert one.load("same-id").last_tool == "fee_estimate"
 
 
-def test_redis_down_then_back_answers_fresh_logs_once_and_recovers(private_redis: RedisServer, caplog):
+def test_redis_down_then_back_answers_fresh_logs_once_and_recovers(private_redis: RedisServer, caplog, redis_clients):
     caplog.set_level(logging.WARNING, logger="helpbot")
-    store = RedisSessionStore(private_redis.url, outage=Outage("sessions", pause=0))
+    store = RedisSessionStore(client=redis_clients(private_redis.url), outage=Outage("sessions", pause=0))
     store.save("a", Session(last_tool="fee_estimate"))
     private_redis.kill()
     for _ in range(20):  # every message still gets a session; nothing raises
@@ -236,9 +238,9 @@ def test_redis_down_then_back_answers_fresh_logs_once_and_recovers(private_redis
     assert "Redis reachable again for sessions" in caplog.text
 
 
-def test_after_a_failure_redis_is_left_alone_for_the_pause(private_redis: RedisServer):
+def test_after_a_failure_redis_is_left_alone_for_the_pause(private_redis: RedisServer, redis_clients):
     clock = Clock()
-    store = RedisSessionStore(private_redis.url, outage=Outage("sessions", pause=5, clock=clock))
+    store = RedisSessionStore(client=redis_clients(private_redis.url), outage=Outage("sessions", pause=5, clock=clock))
     private_redis.kill()
     store.save("a", Session(last_tool="x"))  # fails: Redis is skipped for 5 s
     private_redis.start()
@@ -250,7 +252,7 @@ def test_after_a_failure_redis_is_left_alone_for_the_pause(private_redis: RedisS
     assert store.load("a").last_tool == "after"
 
 
-def test_a_redis_that_never_answers_times_out_into_a_fresh_session(caplog):
+def test_a_redis_that_never_answers_times_out_into_a_fresh_session(caplog, redis_clients):
     """A socket that accepts and then says nothing, as a hung or overloaded Redis does."""
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -259,7 +261,7 @@ def test_a_redis_that_never_answers_times_out_into_a_fresh_session(caplog):
     thread = threading.Thread(target=lambda: accepted.append(silent.accept()[0]), daemon=True)
     thread.start()
     try:
-        store = RedisSessionStore(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        store = RedisSessionStore(client=redis_clients(f"redis://127.0.0.1:{silent.getsockname()[1]}/0"))
         assert store.load("a") == Session()
         store.save("a", Session(last_tool="x"))  # skipped during the pause; no error either way
         assert "Redis unavailable for sessions (TimeoutError" in caplog.text
