@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from helpbot.sessions import note_shown
 from helpbot.store import SqliteStore, Store, StoreError
 from helpbot.web import create_app
 from helpbot.web.openapi import openapi_document
@@ -47,6 +48,15 @@ def app(tmp_path: Path, bot: Any, clean_env: None):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def show(app, session_id: str, *entry_ids: str) -> None:
+    """Mark entries as shown to a session, as the bot does when it answers them (a vote counts
+    only for those): for tests whose subject is storing the vote, with fake or unsure bots."""
+    sessions = app.extensions["helpbot"].bot.sessions
+    session = sessions.load(session_id)
+    note_shown(session, entry_ids)
+    sessions.save(session_id, session)
 
 
 class BrokenStore(Store):
@@ -136,7 +146,7 @@ def live_server(bot: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 __all__ = ["SECRET", "BrokenStore", "LiveServer", "app", "check_error", "check_openapi", "clean_env",
-           "client", "live_server", "lookup", "make_app", "SqliteStore"]
+           "client", "live_server", "lookup", "make_app", "show", "SqliteStore"]
 
 
 # A knowledge entry to add, and a file that does not parse: for the reload tests.

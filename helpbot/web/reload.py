@@ -79,7 +79,7 @@ class Reloader:
             old = self.services.bot
             old_sessions = old.sessions
             # Shared (Redis) sessions are never reset by one worker: fresh() is the same store.
-            new = self.load(sessions=old_sessions.fresh())
+            new = self.load(sessions=old_sessions.fresh() if old_sessions is not None else None)
             if set(old.entries) <= set(new.entries):
                 new.sessions = old_sessions  # every id a session can name still exists
             kept = new.sessions is old_sessions
