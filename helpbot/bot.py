@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -20,7 +21,7 @@ from helpbot.intents import IntentSet
 from helpbot.models import Entry, Hit, Reply, Suggestion
 from helpbot.policy import Decision, Thresholds, decide
 from helpbot.ranking import MAX_QUESTION_CHARS, Ranker
-from helpbot.sessions import Session, SessionStore
+from helpbot.sessions import MemorySessionStore, Session, SessionStore, note_shown, record_turn
 from helpbot.tools.spec import TOOLS
 
 __all__ = ["Bot", "Thresholds"]
@@ -46,7 +47,7 @@ class Bot:
         self.intent_set = intent_set
         self.intents = {i.name: i for i in intent_set.intents}
         self.thresholds = thresholds
-        self.sessions = sessions if sessions is not None else SessionStore()
+        self.sessions = sessions if sessions is not None else MemorySessionStore()
         self.today = today
         self.index = index or build_index(entries, intent_set, embeddings=embeddings)
         self.analyzer = self.index.retriever.analyzer
@@ -56,6 +57,13 @@ class Bot:
         self.ranker = Ranker(self.index, cache_size=rank_cache_size)
         self._keys = [d.key for d in self.docs]
         self.stale = False  # serving the last good build because the files on disk do not load
+
+    def with_sessions(self, sessions: SessionStore) -> Bot:
+        """This Bot keeping its conversations in ``sessions``; the index and knowledge are shared
+        with this one, not copied (an app given a ready Bot uses it with the configured store)."""
+        twin = copy.copy(self)
+        twin.sessions = sessions
+        return twin
 
     def clear_rank_cache(self) -> None:
         self.ranker.clear_cache()
@@ -106,12 +114,24 @@ class Bot:
     # -- conversation --------------------------------------------------------------------------
 
     def ask(self, question: str, session_id: str | None = None) -> Reply:
-        """Answer one message; pass the same ``session_id`` to keep a conversation."""
+        """Answer one message; pass the same ``session_id`` to keep a conversation.
+
+        The session is loaded from the session store first and saved after the reply, so the
+        next message may go to any worker or host that shares the store (helpbot.sessions)."""
         if not isinstance(question, str) or not question.strip():
             return Reply("fallback", replies.EMPTY_QUESTION)
         question = question.strip()[:MAX_QUESTION_CHARS]
-        session = self.sessions.get(session_id) if session_id else Session()
-        today = self.today()
+        if not session_id:
+            return self._reply(question, Session(), self.today())
+        session = self._usable(self.sessions.load(session_id))
+        secret = _expects_secret(session)  # before the reply: answering it clears the prompt
+        reply = self._reply(question, session, self.today())
+        note_shown(session, [*([reply.entry_id] if reply.entry_id else []), *(s.entry_id for s in reply.suggestions)])
+        record_turn(session, question, reply.text, secret=secret or reply.tool == "password_check")
+        self.sessions.save(session_id, session)
+        return reply
+
+    def _reply(self, question: str, session: Session, today: date) -> Reply:
         picked = chosen(question, session.suggestions)
         if picked is not None and picked.entry_id in self.entries:  # a reload may have removed it
             return self._answer(self.entries[picked.entry_id], 1.0, question, session, today)
@@ -125,6 +145,18 @@ class Bot:
             # not the user's own: answer it from the knowledge base instead.
             decision = decide(ranking, self._keys, self.entries, self.thresholds, intents=False)
         return self._act(decision, question, session, today)
+
+    @staticmethod
+    def _usable(session: Session) -> Session:
+        """A stored session may name a tool this release no longer has (saved by an older
+        worker during a rolling deploy): forget that part rather than fail on it."""
+        if session.pending_tool not in TOOLS:
+            session.pending_tool, session.tool_params = None, {}
+        if session.offered_tool not in TOOLS:
+            session.offered_tool, session.offer_params = None, {}
+        if session.last_tool not in TOOLS:
+            session.last_tool, session.last_params = None, {}
+        return session
 
     def _personal(self, intent_key: str, question: str) -> bool:
         spec = TOOLS.get(intent_key.removeprefix("intent:"))
@@ -162,3 +194,9 @@ class Bot:
 
     def new_session_id(self) -> str:
         return uuid.uuid4().hex
+
+
+def _expects_secret(session: Session) -> bool:
+    """Whether the session's last reply asked for a password (the next message may be one)."""
+    spec = TOOLS.get(session.pending_tool or "")
+    return spec is not None and spec.secret is not None and spec.missing(session.tool_params)[:1] == [spec.secret]

@@ -10,7 +10,7 @@ import pytest
 from helpbot import Bot, Reply, Thresholds
 from helpbot import index as index_module
 from helpbot.models import REPLY_KINDS
-from helpbot.sessions import SessionStore
+from helpbot.sessions import MemorySessionStore
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_choosing_a_suggestion_answers_it(small_bot):
 def test_session_expiry_forgets_suggestions(fixture_kb, fixture_intents):
     now = [0.0]
     bot = Bot.load(knowledge_dir=fixture_kb, intents_dir=fixture_intents,
-                   sessions=SessionStore(ttl=60, clock=lambda: now[0]),
+                   sessions=MemorySessionStore(ttl=60, clock=lambda: now[0]),
                    thresholds=Thresholds(answer=1.01, intent=1.01, clarify=0.0, clarify_ratio=0.0))
     bot.ask("swift code", session_id="s")
     now[0] = 1000.0

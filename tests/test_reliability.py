@@ -27,8 +27,9 @@ import pytest
 
 from helpbot import Bot
 from helpbot.models import Reply
+from helpbot.sessions import MemorySessionStore
 from helpbot.store import SqliteStore, Store
-from web_fixtures import BROKEN_YAML, NEW_ENTRY, check_error, check_openapi, clean_env, make_app  # noqa: F401
+from web_fixtures import BROKEN_YAML, NEW_ENTRY, check_error, check_openapi, clean_env, make_app, show  # noqa: F401
 
 TOKEN = "reload-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -305,6 +306,7 @@ def saved_comments(path: Path) -> list[str]:
 
 
 def post_feedback(client, n: int):
+    show(client.application, f"fb-{n}", "tt-zip-code")  # as if the bot had answered it in that session
     return client.post("/api/feedback", json={"session_id": f"fb-{n}", "entry_id": "tt-zip-code",
                                                "helpful": n % 2 == 0, "comment": f"vote {n}"})
 
@@ -318,7 +320,9 @@ class UnsureBot(GatedBot):
 
 def test_every_acknowledged_vote_is_saved_under_faults(tmp_path, kb_bot, clean_env, caplog):
     store = FaultyStore(tmp_path / "faulty.sqlite3", timeout=0.1)
-    client = make_app(tmp_path, UnsureBot("unsure", kb_bot.entries), store=store).test_client()
+    unsure = UnsureBot("unsure", kb_bot.entries)
+    unsure.sessions = MemorySessionStore()  # where the votes' sessions are looked up
+    client = make_app(tmp_path, unsure, store=store).test_client()
     schedule = [None, "full", None, "readonly", "ioerror", None, "locked", None, "full", "full", None]
     acknowledged, refused = [], []
     for n in range(110):
@@ -364,6 +368,7 @@ def test_a_really_full_database_answers_and_loses_nothing(tmp_path, kb_bot, clea
     acknowledged, statuses = ["vote 0"], []
     for n in range(1, 400):  # long comments fill the last pages quickly
         comment = f"vote {n} " + "x" * 900
+        show(client.application, f"s{n}", "tt-zip-code")
         response = client.post("/api/feedback", json={"session_id": f"s{n}", "entry_id": "tt-zip-code",
                                                       "helpful": True, "comment": comment})
         statuses.append(response.status_code)
@@ -397,6 +402,7 @@ def test_locked_database_under_concurrent_feedback_loses_nothing(tmp_path, kb_bo
 
     def voter(worker: int) -> None:
         client = app.test_client()
+        show(app, f"w{worker}", "tt-zip-code")
         for n in range(25):
             comment = f"worker {worker} vote {n}"
             response = client.post("/api/feedback", json={"session_id": f"w{worker}", "entry_id": "tt-zip-code",

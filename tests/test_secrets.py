@@ -69,14 +69,17 @@ def test_password_never_reaches_logs_database_or_gap_log(server, caplog, capfd):
         call(url, "POST", "/api/tools/password_check", {"password": PASSWORD, PASSWORD: 1}),
         call(url, "POST", "/api/tools/password_check", raw='{"password": "' + PASSWORD + '"'),
         call(url, "POST", "/api/tools/password_check", raw='{"password": "' + PASSWORD + '", "x": 1e999}'),
-        # and around them: a hand-off and feedback quoting it, a fallback question with it
+        # and around them: a hand-off and feedback quoting it (on an answer the session was given, as
+        # a vote must be), a fallback question with it
+        call(url, "POST", "/api/ask", {"question": "How long does a T/T payment take to reach the supplier?",
+                                       "session_id": "pw-chat"}),
         call(url, "POST", "/api/handoff", {"session_id": "pw-chat", "question": f"my password {PASSWORD} fails"}),
-        call(url, "POST", "/api/feedback", {"session_id": "pw-chat", "entry_id": next(iter(server_entries(url))),
+        call(url, "POST", "/api/feedback", {"session_id": "pw-chat", "entry_id": "tt-payment-arrival-time",
                                             "helpful": False, "comment": f"{PASSWORD} was refused"}),
         call(url, "POST", "/api/ask", {"question": f"qwzx {PASSWORD} plmkj", "session_id": "pw-gap"}),
     ]
     statuses = [status for status, _ in exchanges]
-    assert statuses == [200, 200, 200, 200, 400, 400, 400, 200, 201, 200], exchanges
+    assert statuses == [200, 200, 200, 200, 400, 400, 400, 200, 200, 201, 200], exchanges
     chat, offer, turn, tool = (json.loads(body) for _, body in exchanges[:4])
     assert offer["tool"] == "password_check" and offer["result"] is None  # waiting for the password
     assert turn["kind"] == "tool" and turn["tool"] == "password_check" and turn["result"] is not None
@@ -117,12 +120,6 @@ def test_password_never_reaches_logs_database_or_gap_log(server, caplog, capfd):
     stored = json.dumps([server.keeper.execute(f"SELECT * FROM {table}").fetchall()
                          for table in ("feedback", "handoffs", "gaps")])
     assert PASSWORD not in stored
-
-
-def server_entries(url: str) -> list[str]:
-    status, body = call(url, "GET", "/api/entries")
-    assert status == 200
-    return [entry["id"] for entry in json.loads(body)["entries"]]
 
 
 def test_password_turn_on_another_worker_is_not_stored(tmp_path, clean_env):

@@ -111,13 +111,13 @@ def test_a_password_is_checked_but_never_kept_or_repeated(bot):
     reply = bot.ask(f"is {SECRET} a good password?", session_id=session)
     assert reply.kind == "tool" and reply.tool == "password_check"
     assert SECRET not in reply.text and SECRET not in repr(reply.to_dict())
-    state = bot.sessions.get(session)
+    state = bot.sessions.load(session)
     assert SECRET not in repr(state)
     prompt = bot.ask("check my password", session_id=session)
     assert prompt.result is None
     answered = bot.ask(SECRET, session_id=session)
     assert answered.kind == "tool" and answered.result["valid"] is True
-    assert SECRET not in repr(answered.to_dict()) and SECRET not in repr(bot.sessions.get(session))
+    assert SECRET not in repr(answered.to_dict()) and SECRET not in repr(bot.sessions.load(session))
 
 
 def test_a_tool_input_error_is_said_politely(bot):

@@ -14,7 +14,7 @@ import pytest
 
 from helpbot.models import Reply
 from helpbot.web.openapi import openapi_document
-from helpbot.web.security import RateLimiter
+from helpbot.limits import MemoryRateLimiter as RateLimiter
 from web_fixtures import (  # noqa: F401  (fixtures are used by name)
     SECRET, BrokenStore, SqliteStore, app, check_error, check_openapi, clean_env, client, make_app,
 )
@@ -24,6 +24,17 @@ ENTRY = "tt-payment-arrival-time"
 
 def ask(client, question: Any, **extra: Any):
     return client.post("/api/ask", json={"question": question, **extra})
+
+
+ARRIVAL = "How long does a T/T payment take to reach the supplier?"  # answered by ENTRY
+
+
+def ask_for_entry(client) -> str:
+    """Ask the question ENTRY answers in a new session, which may then vote on it; its id. (New:
+    the session-scoped bot keeps its conversations from test to test.)"""
+    data = ask(client, ARRIVAL).get_json()
+    assert data["entry_id"] == ENTRY
+    return data["session_id"]
 
 
 def rows(app, table: str) -> list[tuple]:
@@ -357,6 +368,7 @@ def test_unknown_tool_is_404(client):
 
 def test_password_never_echoed_logged_or_stored(client, app, caplog):
     caplog.set_level(logging.DEBUG)
+    voter = ask_for_entry(client)
     responses = [
         client.post("/api/tools/password_check", json={"password": SECRET}),
         client.post("/api/tools/password_check", json={"password": SECRET, SECRET: 1}),
@@ -365,8 +377,8 @@ def test_password_never_echoed_logged_or_stored(client, app, caplog):
         ask(client, f"check my password {SECRET}", session_id="pw-1"),
         ask(client, "check my password", session_id="pw-2"),
         ask(client, SECRET, session_id="pw-2"),
-        client.post("/api/handoff", json={"session_id": "pw-3", "question": f"my password is {SECRET}"}),
-        client.post("/api/feedback", json={"session_id": "pw-3", "entry_id": ENTRY, "helpful": False,
+        client.post("/api/handoff", json={"session_id": voter, "question": f"my password is {SECRET}"}),
+        client.post("/api/feedback", json={"session_id": voter, "entry_id": ENTRY, "helpful": False,
                                            "comment": f"password {SECRET} did not work"}),
     ]
     assert responses[0].status_code == 200 and responses[0].get_json()["valid"] is True
@@ -410,11 +422,12 @@ def test_chat_handoff_is_logged(client, app):
 
 
 def test_feedback_is_saved(client, app):
-    response = client.post("/api/feedback", json={"session_id": "fb-1", "entry_id": ENTRY, "helpful": True,
+    session = ask_for_entry(client)
+    response = client.post("/api/feedback", json={"session_id": session, "entry_id": ENTRY, "helpful": True,
                                                   "comment": "clear"})
     assert check_openapi(response, "/api/feedback", "post") == {"saved": True}
     assert response.status_code == 201
-    assert [(r[2], r[3], r[4], r[5]) for r in rows(app, "feedback")] == [("fb-1", ENTRY, 1, "clear")]
+    assert [(r[2], r[3], r[4], r[5]) for r in rows(app, "feedback")] == [(session, ENTRY, 1, "clear")]
 
 
 @pytest.mark.parametrize("body, status, code", [
@@ -436,12 +449,13 @@ def test_feedback_errors(client, app, body, status, code):
 def test_unsaved_feedback_is_503_but_answers_go_on(tmp_path, bot, clean_env, caplog):
     store = BrokenStore()
     client = make_app(tmp_path, bot, store=store).test_client()
-    response = client.post("/api/feedback", json={"session_id": "s", "entry_id": ENTRY, "helpful": True})
+    session = ask_for_entry(client)
+    response = client.post("/api/feedback", json={"session_id": session, "entry_id": ENTRY, "helpful": True})
     check_error(response, 503, "storage_unavailable", "/api/feedback", "post")
     assert response.headers["Retry-After"]
     reply = ask(client, "qwzx plmkj vbnrt")  # a gap: the store is asked and fails
     assert reply.status_code == 200 and store.calls == 2
-    handoff = check_openapi(client.post("/api/handoff", json={"session_id": "s"}), "/api/handoff", "post")
+    handoff = check_openapi(client.post("/api/handoff", json={"session_id": session}), "/api/handoff", "post")
     assert handoff["ok"] is True and handoff["logged"] is False
     assert "database is locked" in caplog.text
 
@@ -451,13 +465,14 @@ def test_locked_database_never_breaks_answering(tmp_path, bot, clean_env):
     store = SqliteStore(path, timeout=0.1)
     store.record_handoff("warm-up")  # tables exist
     client = make_app(tmp_path, bot, store=store).test_client()
+    session = ask_for_entry(client)
     with closing(sqlite3.connect(path, isolation_level=None)) as other:
         other.execute("BEGIN EXCLUSIVE")
         assert ask(client, "qwzx plmkj vbnrt").status_code == 200
-        feedback = client.post("/api/feedback", json={"session_id": "s", "entry_id": ENTRY, "helpful": False})
+        feedback = client.post("/api/feedback", json={"session_id": session, "entry_id": ENTRY, "helpful": False})
         assert feedback.status_code == 503
         other.execute("ROLLBACK")
-    assert client.post("/api/feedback", json={"session_id": "s", "entry_id": ENTRY, "helpful": False}).status_code == 201
+    assert client.post("/api/feedback", json={"session_id": session, "entry_id": ENTRY, "helpful": False}).status_code == 201
 
 
 def test_unopenable_database_never_breaks_answering(tmp_path, bot, clean_env):
@@ -465,7 +480,8 @@ def test_unopenable_database_never_breaks_answering(tmp_path, bot, clean_env):
     blocker.write_text("a file where a folder should be")
     client = make_app(tmp_path, bot, DB_PATH=str(blocker / "helpbot.sqlite3")).test_client()
     assert ask(client, "qwzx plmkj vbnrt").status_code == 200
-    assert client.post("/api/feedback", json={"session_id": "s", "entry_id": ENTRY, "helpful": True}).status_code == 503
+    session = ask_for_entry(client)
+    assert client.post("/api/feedback", json={"session_id": session, "entry_id": ENTRY, "helpful": True}).status_code == 503
 
 
 def test_handoff_is_logged_with_redaction(client, app):
@@ -502,7 +518,9 @@ def test_rate_limit_on_ask_and_tools(tmp_path, bot, clean_env):
     assert "try again" in message
     check_error(client.post("/api/tools/password_check", json={"password": "x"}), 429, "rate_limited",
                 "/api/tools/password_check", "post")
-    assert client.get("/api/search?q=refund").status_code == 200  # not limited
+    # Searching is limited too since issue 14, in the same budget; listing the entries is not.
+    check_error(client.get("/api/search?q=refund"), 429, "rate_limited", "/api/search")
+    assert client.get("/api/entries").status_code == 200
     other = client.post("/api/ask", json={"question": "hi"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert other.status_code == 200  # per client
 
@@ -585,8 +603,9 @@ def test_admin_report_json_and_html(tmp_path, bot, clean_env):
     auth = {"Authorization": "Bearer s3cret-token"}
     for n in range(3):
         ask(client, "how do I bake bread <b> now </b>" + "?" * n)
-    client.post("/api/feedback", json={"session_id": "s", "entry_id": ENTRY, "helpful": False})
-    client.post("/api/handoff", json={"session_id": "s"})
+    session = ask_for_entry(client)
+    client.post("/api/feedback", json={"session_id": session, "entry_id": ENTRY, "helpful": False})
+    client.post("/api/handoff", json={"session_id": session})
     data = check_openapi(client.get("/admin/report", headers=auth), "/admin/report")
     assert data["handoffs"] == 1 and data["feedback_total"] == 1
     assert data["unanswered"][0]["count"] == 3

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from helpbot.sessions import note_shown
 from helpbot.store import SqliteStore, Store, StoreError
 from helpbot.web import create_app
 from helpbot.web.openapi import openapi_document
@@ -33,7 +34,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make_app(tmp_path: Path, bot: Any, store: Store | None = None, **config: Any):
-    settings = {"DB_PATH": str(tmp_path / "helpbot.sqlite3"), "RATE_LIMIT": "off", "TESTING": True}
+    settings = {"DB_PATH": str(tmp_path / "helpbot.sqlite3"), "RATE_LIMIT": "off", "WRITE_RATE_LIMIT": "off",
+                "TESTING": True}
     settings.update(config)
     return create_app(settings, bot=bot, store=store)
 
@@ -46,6 +48,15 @@ def app(tmp_path: Path, bot: Any, clean_env: None):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def show(app, session_id: str, *entry_ids: str) -> None:
+    """Mark entries as shown to a session, as the bot does when it answers them (a vote counts
+    only for those): for tests whose subject is storing the vote, with fake or unsure bots."""
+    sessions = app.extensions["helpbot"].bot.sessions
+    session = sessions.load(session_id)
+    note_shown(session, entry_ids)
+    sessions.save(session_id, session)
 
 
 class BrokenStore(Store):
@@ -136,7 +147,7 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def live_server(bot: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     path = tmp_path_factory.mktemp("live") / "helpbot.sqlite3"
-    app = create_app({"DB_PATH": str(path), "RATE_LIMIT": "off", "ADMIN_TOKEN": "browser-admin",
+    app = create_app({"DB_PATH": str(path), "RATE_LIMIT": "off", "WRITE_RATE_LIMIT": "off", "ADMIN_TOKEN": "browser-admin",
                       "MAX_QUESTION_CHARS": 500, "CORS_ORIGINS": "", "FRAME_ANCESTORS": "'self'"}, bot=bot)
     with LiveServer(app) as server:
         server.store = app.extensions["helpbot"].store
@@ -144,7 +155,7 @@ def live_server(bot: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 __all__ = ["SECRET", "BrokenStore", "LiveServer", "app", "check_error", "check_openapi", "clean_env",
-           "client", "live_server", "lookup", "make_app", "SqliteStore"]
+           "client", "live_server", "lookup", "make_app", "show", "SqliteStore"]
 
 
 # A knowledge entry to add, and a file that does not parse: for the reload tests.

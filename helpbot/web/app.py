@@ -17,6 +17,9 @@ from flask import Flask
 
 from helpbot import config as settings
 from helpbot.bot import Bot
+from helpbot.limits import open_limiter
+from helpbot.redisconn import connect
+from helpbot.sessions import DEFAULT_PREFIX, open_sessions
 from helpbot.paths import data_dir
 from helpbot.store import Store, open_store
 from helpbot.web import errors, filters, pages, security
@@ -52,22 +55,34 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
     reload_on_sighup = app.config.get("RELOAD_ON_SIGHUP", not app.testing)
     early = EarlySighup().install() if reload_on_sighup else None
 
+    # Conversations and rate limits: in this process (memory:) or in Redis, shared by every
+    # worker and host. REDIS_PREFIX (a config key, default "helpbot:") keeps installations apart.
+    session_url = app.config["SESSION_URL"]
+    prefix = app.config.get("REDIS_PREFIX", DEFAULT_PREFIX)
+    client = None if session_url == "memory:" else connect(session_url)
+    sessions = open_sessions(session_url, client=client, prefix=prefix)
     if bot is None:
         try:
             # A worker started while the files on disk are broken comes up on the last good
             # build (logged as an error) instead of failing to boot and taking gunicorn down.
             bot = Bot.load(app.config["KNOWLEDGE_DIR"], app.config["INTENTS_DIR"],
-                           embeddings=app.config["EMBEDDINGS"], fall_back=True, progress=progress)
+                           embeddings=app.config["EMBEDDINGS"], fall_back=True, sessions=sessions,
+                           progress=progress)
         except BaseException:
             if early is not None:
                 early.restore()
             raise
+    elif client is not None:
+        bot = bot.with_sessions(sessions)  # a given Bot (tests) keeps its own store unless Redis is set
     state = Services(
         bot=bot,
         store=store if store is not None else open_store(
             app.config["DATABASE_URL"], app.config["DB_PATH"],
             daily_rows_per_client=app.config["DAILY_ROWS_PER_CLIENT"]),
-        limiter=security.RateLimiter.from_setting(app.config["RATE_LIMIT"]),
+        limiter=open_limiter(app.config["RATE_LIMIT"], name="read", url=session_url, client=client,
+                             prefix=prefix),
+        write_limiter=open_limiter(app.config["WRITE_RATE_LIMIT"], name="write", url=session_url,
+                                   client=client, prefix=prefix),
     )
     state.reloader = Reloader(state, app.config,
                               on_swap=lambda: app.extensions.pop("helpbot.source", None))

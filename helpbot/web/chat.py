@@ -1,5 +1,9 @@
 """The conversation endpoints: ``POST /api/ask`` and ``POST /api/handoff``, and what they log.
 
+Conversations are kept by the Bot's session store (helpbot.sessions: in Redis when configured,
+so any worker or host continues them); ``session.history`` holds the last turns, secrets replaced,
+for a hand-off transcript. Hand-offs count against the write limit (WRITE_RATE_LIMIT).
+
 The secrecy rule lives here, once: a message typed after a reply that said "the next message is
 a password" (``Reply.secret_next``) is never stored, whichever worker gets it - the prompt is
 noted in the store, which every worker shares.
@@ -14,7 +18,7 @@ from flask import Blueprint, current_app, jsonify
 from helpbot.store import StoreError, clean_text, is_gap
 from helpbot.web.errors import ApiError
 from helpbot.web.parsing import field, json_object, session_field
-from helpbot.web.security import rate_limited
+from helpbot.web.security import rate_limited, within_write_limit, write_limited
 from helpbot.web.services import current_bot, services
 
 log = logging.getLogger(__name__)
@@ -83,7 +87,7 @@ def _record(reply, question: str, session_id: str) -> None:
         if gap:
             store.record_gap(question, reply.kind, reply.confidence, entry_id=reply.entry_id,
                              session_id=session_id, tool=tool)
-        if reply.kind == "handoff":
+        if reply.kind == "handoff" and within_write_limit():  # over it: the agent still comes, no row
             store.record_handoff(session_id, clean_text(question, tool=tool))
     except StoreError as exc:
         log.warning("could not log the question (%s): %s", reply.kind, exc)
@@ -92,6 +96,7 @@ def _record(reply, question: str, session_id: str) -> None:
 
 
 @chat.post("/handoff")
+@write_limited
 def handoff():
     data = json_object()
     session_id = session_field(data, required=True)

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz, process, utils
 from helpbot.paths import data_dir
 from helpbot.web.errors import ApiError
 from helpbot.web.parsing import query_int
+from helpbot.web.security import rate_limited
 from helpbot.web.services import current_bot
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def entry_or_404(entry_id: str):
 
 
 @knowledge.get("/search")
+@rate_limited
 def search():
     query = request.args.get("q")
     if query is None:

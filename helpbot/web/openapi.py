@@ -206,7 +206,10 @@ RESPONSES = {
     "MethodNotAllowed": _error("Wrong HTTP method; the Allow header lists the right ones."),
     "PayloadTooLarge": _error("Body over HELPBOT_MAX_BODY_BYTES (16384 by default)."),
     "UnsupportedMediaType": _error("The body is not sent as application/json."),
-    "TooManyRequests": _error("Over HELPBOT_RATE_LIMIT for this client.", retry_after=True),
+    "TooManyRequests": _error("Over HELPBOT_RATE_LIMIT (asking, searching, tools) or HELPBOT_WRITE_RATE_LIMIT "
+                              "(feedback, hand-offs) for this client.", retry_after=True),
+    "Conflict": _error("The vote names an entry this session was not shown (code entry_not_shown): "
+                       "ask first, then rate the answer."),
     "Unprocessable": _error("The knowledge files do not load (the message names the file and line); "
                             "the previous knowledge is still serving."),
     "Unavailable": _error("The store could not save or read; nothing was saved.", retry_after=True),
@@ -222,7 +225,7 @@ def _json(schema_name: str, description: str = "OK") -> dict[str, Any]:
 
 def _errors(*names: str) -> dict[str, Any]:
     codes = {"BadRequest": "400", "Unauthorized": "401", "Forbidden": "403", "NotFound": "404",
-             "MethodNotAllowed": "405", "PayloadTooLarge": "413", "UnsupportedMediaType": "415",
+             "MethodNotAllowed": "405", "Conflict": "409", "PayloadTooLarge": "413", "UnsupportedMediaType": "415",
              "Unprocessable": "422", "TooManyRequests": "429", "InternalError": "500", "Unavailable": "503"}
     return {codes[n]: {"$ref": f"#/components/responses/{n}"} for n in (*names, "MethodNotAllowed", "InternalError")}
 
@@ -274,7 +277,7 @@ def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> di
                     _query("k", {**INT, "minimum": 1, "maximum": 50, "default": 5}, "How many hits."),
                     _query("category", STR, "Only entries of this category."),
                 ],
-                "responses": {"200": _json("SearchResult"), **_errors("BadRequest")},
+                "responses": {"200": _json("SearchResult"), **_errors("BadRequest", "TooManyRequests")},
             }},
             "/api/entries": {"get": {
                 "operationId": "listEntries", "tags": ["knowledge"], "summary": "Entries (optionally of one category) "
@@ -310,12 +313,12 @@ def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> di
                 "operationId": "feedback", "tags": ["chat"], "summary": "Helpful / not helpful on an answer.",
                 "requestBody": _body("FeedbackRequest"),
                 "responses": {"201": _json("FeedbackSaved", "Saved."),
-                              **_errors(*BODY_ERRORS, "NotFound", "Unavailable")},
+                              **_errors(*BODY_ERRORS, "NotFound", "Conflict", "TooManyRequests", "Unavailable")},
             }},
             "/api/handoff": {"post": {
                 "operationId": "handoff", "tags": ["chat"], "summary": "The visitor asked for a LiveChat agent.",
                 "requestBody": _body("HandoffRequest"),
-                "responses": {"200": _json("HandoffResult"), **_errors(*BODY_ERRORS)},
+                "responses": {"200": _json("HandoffResult"), **_errors(*BODY_ERRORS, "TooManyRequests")},
             }},
             "/api/openapi.json": {"get": {
                 "operationId": "openapi", "tags": ["meta"], "summary": "This document.",

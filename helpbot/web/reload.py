@@ -10,7 +10,8 @@ message names the file and line, before anything is replaced: the old Bot keeps 
 
 Conversations survive a reload when every entry of the old knowledge base is still there
 (a session's suggestions point at entry ids); when an entry was removed, the new Bot starts
-with no sessions rather than risk a follow-up ("the first one") naming a deleted entry.
+with no sessions rather than risk a follow-up ("the first one") naming a deleted entry (in-process
+sessions; shared ones in Redis are kept, and the Bot skips a suggestion naming a removed entry).
 
 Processes: ``helpbot serve`` is one process; under gunicorn each worker has its own Bot.
 ``kill -HUP <worker pid>`` (or ``pkill -HUP -P <master pid>`` for all of them) reloads in
@@ -39,7 +40,6 @@ from typing import Any
 
 from helpbot.bot import Bot
 from helpbot.errors import HelpbotError
-from helpbot.sessions import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +78,11 @@ class Reloader:
             started = time.perf_counter()
             old = self.services.bot
             old_sessions = old.sessions
-            new = self.load(sessions=SessionStore())
-            kept = False
+            # Shared (Redis) sessions are never reset by one worker: fresh() is the same store.
+            new = self.load(sessions=old_sessions.fresh() if old_sessions is not None else None)
             if set(old.entries) <= set(new.entries):
                 new.sessions = old_sessions  # every id a session can name still exists
-                kept = True
+            kept = new.sessions is old_sessions
             self.services.bot = new  # the swap: one reference, read once per request
             self.generation += 1
             if self.on_swap is not None:

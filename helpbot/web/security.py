@@ -1,5 +1,5 @@
 """Response headers (CSP and friends), CORS for the widget's host sites, the per-client
-rate limit and the admin token check."""
+rate limits (the limiters themselves are in helpbot.limits) and the admin token check."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import hashlib
 import hmac
 import ipaddress
 import math
-import threading
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -16,62 +14,12 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.wrappers import Response
 
-from helpbot.config import parse_rate
+from helpbot.limits import RateLimiter
 from helpbot.web.errors import ApiError
 from helpbot.web.services import services
 
 CORS_METHODS = "GET, POST, OPTIONS"
 CORS_HEADERS = "Content-Type"
-
-
-class RateLimiter:
-    """``count`` requests per ``period`` seconds per client, bursts up to ``count``.
-
-    GCRA (the "generic cell rate algorithm"): one timestamp per client, no per-request
-    log, so memory stays small however busy a client is. Per process: with gunicorn
-    each worker counts on its own, so the effective limit is count x workers.
-
-    At most ``max_clients`` are remembered. Past that, idle clients are forgotten and then
-    the oldest, down to 90% of the bound, so a flood of new addresses costs one sweep per
-    ``max_clients / 10`` of them rather than one per request.
-    """
-
-    def __init__(self, count: int, period: float, *, clock: Callable[[], float] = time.monotonic,
-                 max_clients: int = 100_000) -> None:
-        self.count = count
-        self.period = float(period)
-        self.interval = self.period / count
-        self.clock = clock
-        self.max_clients = max_clients
-        self._tat: dict[str, float] = {}  # client -> theoretical arrival time
-        self._lock = threading.Lock()
-
-    @classmethod
-    def from_setting(cls, value: str | None) -> RateLimiter | None:
-        rate = parse_rate(value or "off")
-        return None if rate is None else cls(*rate)
-
-    def hit(self, client: str) -> float | None:
-        """Count one request; None when allowed, else the seconds to wait before retrying."""
-        now = self.clock()
-        with self._lock:
-            tat = max(self._tat.get(client, now), now)
-            wait = tat - now - (self.period - self.interval)
-            if wait > 0:
-                return wait
-            self._tat.pop(client, None)  # re-inserted last: the dict stays oldest-first
-            self._tat[client] = tat + self.interval
-            if len(self._tat) > self.max_clients:
-                self._forget_idle(now)
-            return None
-
-    def _forget_idle(self, now: float) -> None:
-        # A client whose arrival time has passed has its full burst back: nothing to keep.
-        for client in [c for c, t in self._tat.items() if t <= now]:
-            del self._tat[client]
-        keep = self.max_clients - max(1, self.max_clients // 10)
-        while len(self._tat) > keep:  # still too many: drop the least recently seen
-            self._tat.pop(next(iter(self._tat)))
 
 
 def client_key(address: str | None) -> str:
@@ -90,22 +38,46 @@ def client_key(address: str | None) -> str:
     return str(ip)
 
 
+def check_limit(limiter: RateLimiter | None) -> None:
+    """Count this request against ``limiter`` (None: no limit); over it, raise a 429 API error
+    with Retry-After, in words a buyer reads."""
+    if limiter is None:
+        return
+    wait = limiter.hit(client_key(request.remote_addr))
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise ApiError(429, "rate_limited",
+                       f"Too many requests; try again in {seconds} second{'s' if seconds != 1 else ''}.",
+                       headers={"Retry-After": str(seconds)})
+
+
 def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Apply the app's rate limit to a view; over it, raise a 429 API error."""
+    """Apply the app's RATE_LIMIT to a view (asking, searching, the calculators)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        limiter = services().limiter
-        if limiter is not None:
-            wait = limiter.hit(client_key(request.remote_addr))
-            if wait is not None:
-                seconds = max(1, math.ceil(wait))
-                raise ApiError(429, "rate_limited",
-                               f"Too many requests; try again in {seconds} second{'s' if seconds != 1 else ''}.",
-                               headers={"Retry-After": str(seconds)})
+        check_limit(services().limiter)
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def write_limited(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Apply the app's WRITE_RATE_LIMIT to a view that adds rows (votes, hand-offs)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        check_limit(services().write_limiter)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def within_write_limit() -> bool:
+    """Count one write of this client (a hand-off asked for in the chat); False when over the
+    write limit, so the caller skips the write but still answers."""
+    limiter = services().write_limiter
+    return limiter is None or limiter.hit(client_key(request.remote_addr)) is None
 
 
 def token_ok(expected: str, header: str | None) -> bool:

@@ -1,4 +1,4 @@
-"""What the views share: the bot, the store, the limiter and the reloader of one app.
+"""What the views share: the bot, the store, the limiters and the reloader of one app.
 
 Kept in ``app.extensions["helpbot"]``; views reach the bot through :func:`current_bot`, once per
 request, so a reload that swaps it meanwhile never mixes two knowledge bases in one answer.
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 class Services:
     bot: Bot  # replaced whole by a reload; read it through current_bot()
     store: Store
-    limiter: Any | None  # helpbot.web.security.RateLimiter
+    limiter: Any | None  # helpbot.limits.RateLimiter: /api/ask, /api/search, /api/tools/*
+    write_limiter: Any | None = None  # feedback and hand-offs (WRITE_RATE_LIMIT)
     reloader: Any | None = None  # helpbot.web.reload.Reloader
 
 
