@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -21,7 +22,7 @@ from helpbot.intents import IntentSet
 from helpbot.models import Entry, Hit, Reply, Suggestion
 from helpbot.policy import Decision, Thresholds, decide
 from helpbot.ranking import MAX_QUESTION_CHARS, Ranker
-from helpbot.sessions import MemorySessionStore, Session, SessionStore, note_shown, record_turn
+from helpbot.sessions import MemorySessionStore, Session, SessionStore, note_reply, note_shown, record_turn
 from helpbot.tools.spec import TOOLS
 
 __all__ = ["Bot", "Thresholds"]
@@ -125,11 +126,15 @@ class Bot:
             return self._reply(question, Session(), self.today())
         session = self._usable(self.sessions.load(session_id))
         secret = _expects_secret(session)  # before the reply: answering it clears the prompt
+        before = (session.last_kind, session.last_question, list(session.suggestions))
         reply = self._reply(question, session, self.today())
         note_shown(session, [*([reply.entry_id] if reply.entry_id else []), *(s.entry_id for s in reply.suggestions)])
-        record_turn(session, question, reply.text, secret=secret or reply.tool == "password_check")
+        secret = secret or reply.tool == "password_check"
+        record_turn(session, question, reply.text, secret=secret)
+        note_reply(session, question, reply.kind, reply.entry_id, secret=secret)
         self.sessions.save(session_id, session)
-        return reply
+        learned = _learned(question, reply, *before)
+        return dataclasses.replace(reply, learned=learned) if learned else reply
 
     def _reply(self, question: str, session: Session, today: date) -> Reply:
         picked = chosen(question, session.suggestions)
@@ -200,3 +205,15 @@ def _expects_secret(session: Session) -> bool:
     """Whether the session's last reply asked for a password (the next message may be one)."""
     spec = TOOLS.get(session.pending_tool or "")
     return spec is not None and spec.secret is not None and spec.missing(session.tool_params)[:1] == [spec.secret]
+
+
+def _learned(question: str, reply: Reply, last_kind: str | None, last_question: str | None,
+             offered: list) -> tuple[str, str] | None:
+    """The curator loop's signal in this message: it picked the entry it got from the options of
+    the reply before, a clarify or fallback, so that reply's question meant this entry."""
+    if reply.kind != "answer" or last_kind not in ("clarify", "fallback") or not last_question:
+        return None
+    picked = chosen(question, offered)
+    if picked is None or picked.entry_id != reply.entry_id:
+        return None
+    return last_question, f"{last_kind}_pick"

@@ -76,7 +76,9 @@ class Reply:
     """What the bot says back to one message.
 
     ``secret_next``: the reply asks the user to type a password, so the next message is a secret
-    (never logged, stored or echoed by any layer).
+    (never logged, stored or echoed by any layer). ``learned``: this message picked ``entry_id``
+    from the options of a clarify or fallback, so the question before it meant that entry:
+    (that question, "clarify_pick" | "fallback_pick") for the curator loop; not sent to clients.
     """
 
     kind: str
@@ -88,6 +90,7 @@ class Reply:
     suggestions: tuple[Suggestion, ...] = ()
     intent: str | None = None
     secret_next: bool = False
+    learned: tuple[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

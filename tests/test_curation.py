@@ -167,3 +167,42 @@ def test_accepting_the_suggestions_raises_top1_on_held_out_questions(tmp_path):
     add_questions_to_file(kb / "clinc150.yaml", additions, learned=True)
     before, after = top1(bot), top1(Bot.load(knowledge_dir=kb))
     assert after >= before + 0.05, (before, after)
+
+
+# -- the terminal path ------------------------------------------------------------------------------
+
+def test_curate_from_the_terminal_lists_accepts_and_rejects(kb_copy, fixture_intents, tmp_path, capsys):
+    from helpbot.cli import main
+    from helpbot.store import SqliteStore
+
+    db = tmp_path / "log.sqlite3"
+    store = SqliteStore(db)
+    for _ in range(3):
+        store.record_signal("which postal code goes on a wire to you", "tt-zip-code", "clarify_pick")
+        store.record_signal("is there any space limit for my pictures", "photo-bank-space", "helpful_vote")
+    store.record_signal("my password is Hunter2!x", "tt-zip-code", "clarify_pick")  # never proposed
+    common = ["--knowledge", str(kb_copy), "--intents", str(fixture_intents), "--db", str(db)]
+
+    assert main(["curate", *common]) == 0
+    listed = capsys.readouterr().out
+    assert f"Database: SQLite file {db}" in listed
+    assert 'tt-zip-code <- "which postal code goes on a wire to you"  (3 clarify pick)' in listed
+    assert "Hunter2" not in listed
+    keys = {line.split()[0]: line for line in listed.splitlines() if " <- " in line}
+    zip_key = next(k for k, line in keys.items() if "tt-zip-code" in line)
+    photo_key = next(k for k, line in keys.items() if "photo-bank-space" in line)
+
+    assert main(["curate", "accept", zip_key, *common]) == 0
+    out = capsys.readouterr().out
+    added = [line[1:].strip() for line in out.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert added == ["learned:", "- which postal code goes on a wire to you"]
+    assert "gate passed" in out
+    entries = {e.id: e for e in load_knowledge(kb_copy)}
+    assert entries["tt-zip-code"].learned == ("which postal code goes on a wire to you",)
+
+    assert main(["curate", "reject", photo_key, *common]) == 0
+    capsys.readouterr()
+    assert main(["curate", *common]) == 0
+    again = capsys.readouterr().out
+    assert "Suggested phrasings (0)" in again  # accepted: now stored; rejected: remembered
+    assert main(["curate", "accept", "nosuchkey", *common]) == 2

@@ -337,8 +337,9 @@ def test_every_acknowledged_vote_is_saved_under_faults(tmp_path, kb_bot, clean_e
             check_error(response, 503, "storage_unavailable", "/api/feedback", "post")
             assert response.headers["Retry-After"]
             refused.append(f"vote {n}")
-        handoff = client.post("/api/handoff", json={"session_id": f"fb-{n}"}).get_json()
-        assert handoff["ok"] is True and handoff["logged"] is (store.fault is None)
+        handoff = client.post("/api/handoff", json={"session_id": f"fb-{n}"})
+        # Queued only when stored (else nobody would pick it up): 200, or 503 under a fault.
+        assert handoff.status_code == (200 if store.fault is None else 503), handoff.get_data(as_text=True)
     store.fault = None
     assert acknowledged and refused
     assert saved_comments(store.path) == acknowledged  # all of them, in order, and nothing refused
@@ -472,6 +473,7 @@ class RaisingStore(Store):
 
     open_handoff = list_handoffs = get_handoff = handoff_for_session = _bug
     claim_handoff = close_handoff = add_handoff_message = messages_after = _bug
+    record_outcomes = outcomes_since = record_signal = signals = record_decision = decisions = _bug
 
     def expect_secret(self, session_id: str) -> None:
         pass
@@ -484,7 +486,8 @@ def test_a_store_that_raises_anything_never_breaks_answers(tmp_path, kb_bot, cle
     client = make_app(tmp_path, kb_bot, store=RaisingStore(), ADMIN_TOKEN=TOKEN).test_client()
     assert client.post("/api/ask", json={"question": "qwzx plmkj vbnrt"}).status_code == 200
     check_error(post_feedback(client, 1), 503, "storage_unavailable", "/api/feedback", "post")
-    assert client.post("/api/handoff", json={"session_id": "s"}).get_json()["logged"] is False
+    check_error(client.post("/api/handoff", json={"session_id": "s"}), 503, "storage_unavailable", "/api/handoff",
+                "post")
     check_error(client.get("/admin/report", headers=AUTH), 503, "storage_unavailable", "/admin/report")
     for text in ("bug in the store", "No space left on device", "database or disk is full", "file is not a database"):
         assert text in caplog.text

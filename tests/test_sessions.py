@@ -40,7 +40,8 @@ def full_session() -> Session:
         last_tool="dispute_deadlines",
         last_params={"delivered_on": datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc), "n": 3, "x": 0.1,
                      "ok": True, "none": None, "list": [1, "a", date(2027, 1, 1)]},
-        shown=["tt-fees", "boleto-time"], history=[("buyer", "how much is T/T?"), ("bot", "It costs…")])
+        shown=["tt-fees", "boleto-time"], history=[("buyer", "how much is T/T?"), ("bot", "It costs…")],
+        last_kind="clarify", last_question="how much is T/T?", last_entry="tt-fees")
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -72,6 +72,7 @@ class BrokenStore(Store):
     record_feedback = record_handoff = record_gap = report = _fail
     open_handoff = list_handoffs = get_handoff = handoff_for_session = _fail
     claim_handoff = close_handoff = add_handoff_message = messages_after = _fail
+    record_outcomes = outcomes_since = record_signal = signals = record_decision = decisions = _fail
 
     # Password-prompt notes keep working: what these tests break is the saving, not the guard.
     def expect_secret(self, session_id: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from helpbot.sessions.codec import SessionDecodeError, decode, encode
 from helpbot.sessions.redis_store import DEFAULT_PREFIX, RedisSessionStore
-from helpbot.sessions.state import MAX_HISTORY, MAX_SHOWN, Session, note_shown, record_turn
+from helpbot.sessions.state import MAX_HISTORY, MAX_SHOWN, Session, note_reply, note_shown, record_turn
 from helpbot.sessions.store import DEFAULT_TTL, MemorySessionStore, SessionStore, SessionsUnavailable
 
 
@@ -28,6 +28,6 @@ def open_sessions(url: str = "memory:", *, client: Any = None,
 
 __all__ = [
     "DEFAULT_PREFIX", "DEFAULT_TTL", "MAX_HISTORY", "MAX_SHOWN", "MemorySessionStore", "RedisSessionStore",
-    "Session", "SessionDecodeError", "SessionStore", "SessionsUnavailable", "decode", "encode", "note_shown", "open_sessions",
+    "Session", "SessionDecodeError", "SessionStore", "SessionsUnavailable", "decode", "encode", "note_reply", "note_shown", "open_sessions",
     "record_turn",
 ]

@@ -20,7 +20,7 @@ from helpbot.sessions.state import Session
 
 VERSION = 1  # bumped when the layout changes; an unknown version decodes as an error
 _PARAMS = ("tool_params", "offer_params", "last_params")
-_NAMES = ("pending_tool", "offered_tool", "last_tool")
+_NAMES = ("pending_tool", "offered_tool", "last_tool", "last_kind", "last_question", "last_entry")
 
 
 class SessionDecodeError(ValueError):
@@ -89,8 +89,8 @@ def decode(text: str) -> Session:
             "shown": [str(e) for e in doc["shown"]],
             "history": [(str(role), str(said)) for role, said in doc["history"]],
         }
-        for name in _NAMES:
-            values[name] = None if doc[name] is None else str(doc[name])
+        for name in _NAMES:  # .get: sessions saved before a name existed still load
+            values[name] = None if doc.get(name) is None else str(doc[name])
         for name in _PARAMS:
             values[name] = decode_value(["m", doc[name]])
     except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:

@@ -34,6 +34,12 @@ class Session:
     last_params: dict[str, Any] = field(default_factory=dict)
     shown: list[str] = field(default_factory=list)               # entry ids answered or offered
     history: list[tuple[str, str]] = field(default_factory=list)  # (role "buyer" | "bot", text)
+    # The last reply, for the curator loop's signals (helpbot.curation): a pick from a clarify or
+    # fallback list means the question before it meant that entry; a helpful vote on the last
+    # answer means its question did. The question is kept cleaned, never after a password prompt.
+    last_kind: str | None = None
+    last_question: str | None = None
+    last_entry: str | None = None
 
 
 def note_shown(session: Session, entry_ids: Iterable[str]) -> None:
@@ -52,6 +58,13 @@ def record_turn(session: Session, question: str, answer: str, *, secret: bool) -
     session.history.append(("buyer", _short(buyer)))
     session.history.append(("bot", _short(clean_text(answer) or "")))
     del session.history[:-MAX_HISTORY]
+
+
+def note_reply(session: Session, question: str, kind: str, entry_id: str | None, *, secret: bool) -> None:
+    """Remember how the last message ended (see ``Session.last_kind``)."""
+    session.last_kind = kind
+    session.last_question = None if secret else _short(clean_text(question) or "") or None
+    session.last_entry = entry_id if kind == "answer" else None
 
 
 def _short(text: str) -> str:

@@ -21,7 +21,7 @@ conversations), the app notes in the store when it asked a session for a passwor
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -112,6 +112,33 @@ class Store(ABC):
     @abstractmethod
     def messages_after(self, handoff_id: int, after_id: int = 0, limit: int = 200) -> list[HandoffMessage]:
         """The hand-off's messages with an id above ``after_id``, oldest first (for polling)."""
+
+    # -- what the report's charts and the curator loop learn from (helpbot.store.learning) -------
+
+    @abstractmethod
+    def record_outcomes(self, counts: Mapping[tuple[str, str], int]) -> None:
+        """Add per-(UTC day, reply kind) counts of answered messages."""
+
+    @abstractmethod
+    def outcomes_since(self, day: str) -> list[tuple[str, str, int]]:
+        """(day, kind, count) from ``day`` (YYYY-MM-DD) on."""
+
+    @abstractmethod
+    def record_signal(self, question: str, entry_id: str, kind: str, *, session_id: str | None = None,
+                      client: str | None = None) -> None:
+        """A sign that ``question`` meant ``entry_id`` (helpbot.curation.SIGNAL_KINDS)."""
+
+    @abstractmethod
+    def signals(self, limit: int = 50_000) -> list[tuple[str, str, str]]:
+        """(question, entry_id, kind), newest first."""
+
+    @abstractmethod
+    def record_decision(self, key: str, decision: str, *, entry_id: str, question: str, by: str) -> None:
+        """A curator accepted or rejected a proposal (its key: helpbot.curation.suggestion_key)."""
+
+    @abstractmethod
+    def decisions(self) -> dict[str, str]:
+        """Every proposal key decided so far -> accepted | rejected."""
 
     def close(self) -> None:
         """Let go of connections (a pool); the store opens them again if used after."""

@@ -70,6 +70,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             client TEXT NOT NULL, day TEXT NOT NULL, added INTEGER NOT NULL, PRIMARY KEY (client, day))""",
         "CREATE INDEX client_rows_day ON client_rows (day)",  # yesterday's counters are deleted by day
     )),
+    Migration(4, "how questions ended per day; the curator loop's signals and decisions", (
+        # Counted per worker and flushed every few seconds (helpbot.web.outcomes): charts, not ledgers.
+        """CREATE TABLE outcomes (
+            day TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (day, kind))""",
+        """CREATE TABLE signals (
+            id {id}, created_at TEXT NOT NULL, session_id TEXT, question TEXT NOT NULL,
+            entry_id TEXT NOT NULL, kind TEXT NOT NULL)""",
+        "CREATE INDEX signals_entry ON signals (entry_id)",
+        """CREATE TABLE curation_decisions (
+            key TEXT PRIMARY KEY, decision TEXT NOT NULL, entry_id TEXT NOT NULL, question TEXT NOT NULL,
+            decided_by TEXT NOT NULL, decided_at TEXT NOT NULL)""",
+    )),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 
 from helpbot.store.base import SECRET_PROMPT_TTL, Store, now_iso
 from helpbot.store.errors import HandoffConflict, HandoffNotFound, StoreQuotaError
+from helpbot.store.learning import SqlLearning
 from helpbot.store.handoffs import (
     HANDOFF_COLUMNS, MESSAGE_COLUMNS, Handoff, HandoffMessage, check_role, check_status, handoff_from_row,
     message_from_row, transcript_json,
@@ -44,7 +45,7 @@ def _utc_day(offset: int = 0) -> str:
     return (datetime.now(timezone.utc) + timedelta(days=offset)).date().isoformat()
 
 
-class SqlStore(Store):
+class SqlStore(SqlLearning, Store):
     """The Store logic over a backend's ``_run``; ``daily_rows_per_client`` None means no cap."""
 
     def __init__(self, *, daily_rows_per_client: int | None = None) -> None:

@@ -12,6 +12,7 @@ from helpbot.web.chat import log_store_failure
 from helpbot.web.errors import STORAGE_RETRY_AFTER, ApiError, wants_html
 from helpbot.web.openapi import openapi_document
 from helpbot.web.parsing import query_int
+from helpbot.web import reportdata
 from helpbot.web.adminauth import require_admin
 from helpbot.web.security import rate_limited
 from helpbot.web.services import current_bot, services
@@ -37,15 +38,20 @@ def healthz():
 def report():
     require_admin()
     limit = query_int("limit", 10, 1, 100)
+    store = services().store
     try:
-        data = services().store.report(limit=limit)
+        data = store.report(limit=limit, days=reportdata.DAYS)
+        days = data.pop("days", [])
+        data["daily"] = reportdata.daily_rates(days, store.outcomes_since(days[0]["day"]) if days else [])
     except Exception as exc:
         log_store_failure("report failed", exc)
         raise ApiError(503, "storage_unavailable", "The report store cannot be read right now.",
                        headers={"Retry-After": STORAGE_RETRY_AFTER}) from None
+    data["unanswered"], data["answered_now"] = reportdata.split_answered(data["unanswered"], current_bot())
     if wants_html():
         return render_template("report.html", report=data)
     return jsonify(data)
+
 
 
 @admin.post("/reload")

@@ -26,6 +26,7 @@ from helpbot.web import errors, filters, pages, security
 from helpbot.web.admin import admin, ops
 from helpbot.web.chat import chat
 from helpbot.web.feedback import feedback
+from helpbot.web.handoffs import agent_side, buyer_side
 from helpbot.web.knowledge import knowledge
 from helpbot.web.reload import EarlySighup, Reloader
 from helpbot.web.signin import signin
@@ -33,7 +34,7 @@ from helpbot.web.services import Services
 from helpbot.web.tools import tools
 
 log = logging.getLogger(__name__)
-BLUEPRINTS = (chat, knowledge, tools, feedback, ops, admin, signin, pages.pages)
+BLUEPRINTS = (chat, knowledge, tools, feedback, buyer_side, agent_side, ops, admin, signin, pages.pages)
 
 
 def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,

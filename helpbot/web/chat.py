@@ -13,20 +13,25 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
-from helpbot.store import StoreError, clean_text, is_gap
-from helpbot.web.errors import ApiError
+from helpbot.store import StoreError, StoreQuotaError, clean_text, is_gap
+from helpbot.web import outcomes
+from helpbot.web.errors import STORAGE_RETRY_AFTER, ApiError
 from helpbot.web.parsing import field, json_object, session_field
-from helpbot.web.security import rate_limited, within_write_limit, write_limited
+from helpbot.web.security import client_key, rate_limited, within_write_limit, write_limited
 from helpbot.web.services import current_bot, services
 
 log = logging.getLogger(__name__)
 
 chat = Blueprint("chat", __name__, url_prefix="/api")
 
-HANDOFF_MESSAGE = ("A LiveChat agent will join this chat shortly. You can keep typing your question "
-                   "meanwhile; the agent will see it.")
+# What the buyer is told is what happens: the request waits in the agents' queue (helpbot.web.handoffs)
+# until one claims it, and the widget shows the agent's replies when they come.
+HANDOFF_MESSAGE = ("You are in the queue for a LiveChat agent. An agent will reply here as soon as one is "
+                   "free; you can keep typing and the agent will see your messages.")
+HANDOFF_NOT_QUEUED = ("We could not put you in the agents' queue just now. Please try again in a few "
+                      "minutes.")
 
 
 def log_store_failure(what: str, exc: Exception) -> None:
@@ -52,6 +57,7 @@ def ask():
     session_id = session_field(data, required=False) or bot.new_session_id()
     reply = bot.ask(question, session_id=session_id)
     _record(reply, question, session_id)
+    outcomes.counter().count(reply.kind)
     if reply.secret_next:
         _note_secret_prompt(session_id)
     return jsonify({**reply.to_dict(), "session_id": session_id})
@@ -79,16 +85,22 @@ def _note_secret_prompt(session_id: str) -> None:
 def _record(reply, question: str, session_id: str) -> None:
     """Log content gaps and chat hand-offs; a failing store never stops the reply."""
     gap = is_gap(reply.kind, reply.confidence)
+    store = services().store
+    if reply.learned is not None:  # a pick from a clarify or fallback: the curator loop learns from it
+        try:
+            store.record_signal(reply.learned[0], reply.entry_id, reply.learned[1], session_id=session_id,
+                                client=client_key(request.remote_addr))
+        except Exception as exc:
+            log_store_failure("signal not logged", exc)
     if not gap and reply.kind != "handoff":
         return
-    store = services().store
     tool = "password_check" if reply.tool == "password_check" or _secret_expected(session_id) else reply.tool
     try:
         if gap:
             store.record_gap(question, reply.kind, reply.confidence, entry_id=reply.entry_id,
-                             session_id=session_id, tool=tool)
-        if reply.kind == "handoff" and within_write_limit():  # over it: the agent still comes, no row
-            store.record_handoff(session_id, clean_text(question, tool=tool))
+                             session_id=session_id, tool=tool, client=client_key(request.remote_addr))
+        if reply.kind == "handoff" and within_write_limit():  # over it: no queue entry
+            open_handoff(session_id, clean_text(question, tool=tool))
     except StoreError as exc:
         log.warning("could not log the question (%s): %s", reply.kind, exc)
     except Exception:  # a store bug must not cost the visitor the answer either
@@ -103,11 +115,25 @@ def handoff():
     question = field(data, "question", str, required=False)
     if question is not None and len(question) > current_app.config["MAX_QUESTION_CHARS"]:
         question = question[: current_app.config["MAX_QUESTION_CHARS"]]  # context only; keep what fits
-    logged = True
     try:
-        services().store.record_handoff(session_id, clean_text(question))
+        handoff = open_handoff(session_id, clean_text(question))
+    except StoreQuotaError:
+        raise ApiError(429, "daily_limit", "You have sent a lot of requests today; please try again tomorrow, "
+                                           "or write to us by email.") from None
     except Exception as exc:
-        # The visitor still gets the agent (LiveChat joins on the client side); only our log is lost.
-        logged = False
-        log_store_failure("hand-off not logged", exc)
-    return jsonify({"ok": True, "logged": logged, "message": HANDOFF_MESSAGE})
+        log_store_failure("hand-off not queued", exc)
+        raise ApiError(503, "storage_unavailable", HANDOFF_NOT_QUEUED, headers={"Retry-After": STORAGE_RETRY_AFTER}) \
+            from None
+    return jsonify({"ok": True, "logged": True, "message": HANDOFF_MESSAGE,
+                    "handoff": {"id": handoff.id, "status": handoff.status}})
+
+
+def open_handoff(session_id: str, question: str | None):
+    """Queue the session for an agent with its recent turns (secrets already replaced in the
+    session's history); a session already queued gets its open hand-off back."""
+    try:
+        transcript = tuple(current_bot().sessions.load(session_id).history)
+    except Exception:  # the conversation store is down: queue without the transcript
+        log.warning("hand-off without a transcript: the conversation store is unavailable")
+        transcript = ()
+    return services().store.open_handoff(session_id, question, transcript, client=client_key(request.remote_addr))

@@ -7,15 +7,16 @@ write limit (WRITE_RATE_LIMIT).
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from helpbot.sessions import SessionsUnavailable
+from helpbot.store import StoreQuotaError
 from helpbot.web.chat import log_store_failure
 from helpbot.web.errors import STORAGE_RETRY_AFTER, ApiError
 from helpbot.web.knowledge import entry_or_404
 from helpbot.web.openapi import MAX_COMMENT_CHARS
 from helpbot.web.parsing import field, json_object, session_field
-from helpbot.web.security import write_limited
+from helpbot.web.security import client_key, write_limited
 from helpbot.web.services import current_bot, services
 
 feedback = Blueprint("feedback", __name__, url_prefix="/api")
@@ -37,7 +38,11 @@ def vote():
     # Write first, acknowledge after: the store returns only once the row is committed, so
     # a 2xx always means the vote is in the database. Never a 2xx for feedback not saved.
     try:
-        services().store.record_feedback(session_id, entry_id, helpful, comment)
+        services().store.record_feedback(session_id, entry_id, helpful, comment,
+                                         client=client_key(request.remote_addr))
+    except StoreQuotaError:
+        raise ApiError(429, "daily_limit", "You have sent a lot of feedback today; thank you! Please try again "
+                                           "tomorrow.") from None
     except Exception as exc:
         log_store_failure("feedback not saved", exc)
         raise ApiError(503, "storage_unavailable", "Your feedback could not be saved right now; "

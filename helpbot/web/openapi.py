@@ -115,9 +115,30 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
                               ["session_id"], closed=False),
         "HandoffResult": obj({
             "ok": {"const": True},
-            "logged": {**BOOL, "description": "False when the event could not be logged (the hand-off still goes ahead)."},
+            "logged": {**BOOL, "description": "Always true: a hand-off that cannot be queued is a 503."},
             "message": STR,
+            "handoff": obj({"id": INT, "status": {"enum": ["open", "claimed", "closed"]}}),
         }),
+        "HandoffPoll": obj({
+            "status": {"enum": ["none", "open", "claimed", "closed"]},
+            "agent": NULLABLE_STR, "text": NULLABLE_STR,
+            "messages": {"type": "array", "items": ref("HandoffMessage")},
+        }),
+        "HandoffMessage": obj({"id": INT, "role": {"enum": ["buyer", "bot", "agent"]}, "text": STR,
+                               "created_at": STR}),
+        "BuyerMessage": obj({"session_id": SESSION, "text": {"type": "string", "maxLength": 2000}},
+                            ["session_id", "text"], closed=False),
+        "AgentAction": obj({"agent": {"type": "string", "minLength": 1, "maxLength": 80}}, ["agent"], closed=False),
+        "AgentMessage": obj({"agent": {"type": "string", "minLength": 1, "maxLength": 80},
+                             "text": {"type": "string", "maxLength": 2000}}, ["agent", "text"], closed=False),
+        "Handoff": obj({
+            "id": INT, "session_id": STR, "created_at": STR, "status": {"enum": ["open", "claimed", "closed"]},
+            "claimed_by": NULLABLE_STR, "question": NULLABLE_STR,
+            "transcript": {"type": "array", "items": obj({"role": {"enum": ["buyer", "bot", "agent"]}, "text": STR})},
+        }, closed=False),
+        "HandoffQueue": obj({"handoffs": {"type": "array", "items": ref("Handoff")},
+                             "csrf_token": {**NULLABLE_STR, "description": "Send as X-CSRF-Token on posts made "
+                                                                          "with the sign-in cookie."}}),
         "Health": obj({"status": {"const": "ok"}, "entries": INT}),
         "ReloadResult": obj({
             "reloaded": {"const": True},
@@ -132,6 +153,14 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
                                                           "last_seen": STR})},
             "entries": {"type": "array", "items": obj({"entry_id": STR, "helpful": INT, "not_helpful": INT,
                                                        "total": INT, "helpful_rate": NUM})},
+            "answered_now": {"type": "array", "description": "Groups logged as unanswered that the knowledge "
+                             "as it is now answers (with the entry that does).",
+                             "items": obj({"question": STR, "count": INT, "examples": STRS, "last_seen": STR,
+                                           "entry_id": STR})},
+            "daily": {"type": "array", "description": "The last 14 UTC days, oldest first.",
+                      "items": obj({"day": STR, "answered": INT, "unanswered": INT, "handoffs": INT, "total": INT,
+                                    "answer_rate": {"type": ["number", "null"]}, "helpful": INT,
+                                    "not_helpful": INT})},
             "handoffs": INT, "feedback_total": INT, "gaps_total": INT,
         }),
         # -- tools: the JSON keys are the Python parameter names ------------------------------
@@ -209,7 +238,8 @@ RESPONSES = {
     "TooManyRequests": _error("Over HELPBOT_RATE_LIMIT (asking, searching, tools) or HELPBOT_WRITE_RATE_LIMIT "
                               "(feedback, hand-offs) for this client.", retry_after=True),
     "Conflict": _error("The vote names an entry this session was not shown (code entry_not_shown): "
-                       "ask first, then rate the answer."),
+                       "ask first, then rate the answer; or a hand-off is claimed by another agent, not claimed "
+                       "yet, or closed."),
     "Unprocessable": _error("The knowledge files do not load (the message names the file and line); "
                             "the previous knowledge is still serving."),
     "Unavailable": _error("The store could not save or read; nothing was saved.", retry_after=True),
@@ -250,6 +280,11 @@ def _query(name: str, schema: dict[str, Any], description: str, required: bool =
 
 
 TOOL_NOT = {"not": {"enum": list(TOOL_NAMES)}}
+HANDOFF_ID = {"name": "handoff_id", "in": "path", "required": True, "schema": {**INT, "minimum": 0}}
+HTML_PAGE = {"description": "An HTML page.", "content": {"text/html": {"schema": {"type": "string"}}}}
+FORM_BODY = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "properties": {"token": {"type": "string"}, "csrf_token": {"type": "string"},
+                                     "next": {"type": "string"}}}}}}
 
 
 def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> dict[str, Any]:
@@ -318,7 +353,62 @@ def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> di
             "/api/handoff": {"post": {
                 "operationId": "handoff", "tags": ["chat"], "summary": "The visitor asked for a LiveChat agent.",
                 "requestBody": _body("HandoffRequest"),
-                "responses": {"200": _json("HandoffResult"), **_errors(*BODY_ERRORS, "TooManyRequests")},
+                "responses": {"200": _json("HandoffResult"), **_errors(*BODY_ERRORS, "TooManyRequests", "Unavailable")},
+            }},
+            "/api/handoff/messages": {
+                "get": {"operationId": "handoffPoll", "tags": ["chat"],
+                        "summary": "The session's hand-off status and the messages after `after` (the widget polls).",
+                        "parameters": [_query("session_id", SESSION, "The conversation.", required=True),
+                                       _query("after", {**INT, "minimum": 0, "default": 0},
+                                              "The last message id already seen.")],
+                        "responses": {"200": _json("HandoffPoll"), **_errors("BadRequest", "TooManyRequests",
+                                                                             "Unavailable")}},
+                "post": {"operationId": "handoffWrite", "tags": ["chat"],
+                         "summary": "The buyer writes to the agent of their open hand-off.",
+                         "requestBody": _body("BuyerMessage"),
+                         "responses": {"201": _json("HandoffMessage"),
+                                       **_errors(*BODY_ERRORS, "Conflict", "TooManyRequests", "Unavailable")}},
+            },
+            "/admin/handoffs": {"get": {
+                "operationId": "handoffQueue", "tags": ["admin"], "summary": "Hand-offs, newest first.",
+                "security": [{"adminToken": []}],
+                "parameters": [_query("status", {"enum": ["open", "claimed", "closed"]}, "Only this status."),
+                               _query("limit", {**INT, "minimum": 1, "maximum": 200, "default": 50}, "How many.")],
+                "responses": {"200": _json("HandoffQueue"), **_errors("BadRequest", "Unauthorized", "Forbidden",
+                                                                      "NotFound", "Unavailable")},
+            }},
+            "/admin/handoffs/{handoff_id}": {"get": {
+                "operationId": "handoffDetail", "tags": ["admin"], "security": [{"adminToken": []}],
+                "summary": "One hand-off, its messages and the bot's best matching answers to paste.",
+                "parameters": [HANDOFF_ID],
+                "responses": {"200": {"description": "The hand-off.", "content": {"application/json": {
+                    "schema": {"type": "object"}}}},
+                    **_errors("Unauthorized", "Forbidden", "NotFound", "Unavailable")},
+            }},
+            **{f"/admin/handoffs/{{handoff_id}}/{action}": {"post": {
+                "operationId": f"handoff{action.capitalize()}", "tags": ["admin"], "security": [{"adminToken": []}],
+                "summary": summary, "parameters": [HANDOFF_ID], "requestBody": _body(body),
+                "responses": {status: _json(result), **_errors(*BODY_ERRORS, "Unauthorized", "Forbidden", "NotFound",
+                                                               "Conflict", "Unavailable")},
+            }} for action, summary, body, status, result in (
+                ("claim", "Take the hand-off (409 when another agent has it).", "AgentAction", "200", "Handoff"),
+                ("close", "Close it; the buyer's widget says so.", "AgentAction", "200", "Handoff"),
+                ("messages", "Reply to the buyer (claim it first).", "AgentMessage", "201", "HandoffMessage"),
+            )},
+            "/admin/sign-in": {
+                "get": {"operationId": "signInPage", "tags": ["admin"], "summary": "The sign-in form (HTML).",
+                        "parameters": [_query("next", STR, "The admin page to open after signing in.")],
+                        "responses": {"200": HTML_PAGE, **_errors("NotFound")}},
+                "post": {"operationId": "signIn", "tags": ["admin"],
+                         "summary": "Exchange the admin token for a session cookie (a form post with its CSRF token).",
+                         "requestBody": FORM_BODY,
+                         "responses": {"303": {"description": "Signed in: to the next page."},
+                                       "403": HTML_PAGE, **_errors("NotFound", "TooManyRequests")}},
+            },
+            "/admin/sign-out": {"post": {
+                "operationId": "signOut", "tags": ["admin"], "summary": "End the session (a form post with its CSRF token).",
+                "requestBody": FORM_BODY,
+                "responses": {"303": {"description": "Signed out."}, **_errors("Unauthorized", "Forbidden", "NotFound")},
             }},
             "/api/openapi.json": {"get": {
                 "operationId": "openapi", "tags": ["meta"], "summary": "This document.",
