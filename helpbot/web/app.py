@@ -25,6 +25,7 @@ from helpbot.store import Store, open_store
 from helpbot.web import errors, filters, pages, security
 from helpbot.web.admin import admin, ops
 from helpbot.web.chat import chat
+from helpbot.web.curation import curation
 from helpbot.web.feedback import feedback
 from helpbot.web.handoffs import agent_side, buyer_side
 from helpbot.web.knowledge import knowledge
@@ -34,7 +35,8 @@ from helpbot.web.services import Services
 from helpbot.web.tools import tools
 
 log = logging.getLogger(__name__)
-BLUEPRINTS = (chat, knowledge, tools, feedback, buyer_side, agent_side, ops, admin, signin, pages.pages)
+BLUEPRINTS = (chat, knowledge, tools, feedback, buyer_side, agent_side, ops, admin, signin, curation,
+              pages.pages)
 
 
 def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,

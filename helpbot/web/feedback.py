@@ -34,7 +34,7 @@ def vote():
         raise ApiError(400, "comment_too_long", f"The comment is {len(comment)} characters long; "
                                                 f"the limit is {MAX_COMMENT_CHARS} characters.")
     entry_or_404(entry_id)
-    _check_shown(session_id, entry_id)
+    session = _check_shown(session_id, entry_id)
     # Write first, acknowledge after: the store returns only once the row is committed, so
     # a 2xx always means the vote is in the database. Never a 2xx for feedback not saved.
     try:
@@ -48,12 +48,16 @@ def vote():
         raise ApiError(503, "storage_unavailable", "Your feedback could not be saved right now; "
                                                    "please try again later.",
                        headers={"Retry-After": STORAGE_RETRY_AFTER}) from None
+    if helpful:
+        _learn(session, session_id, entry_id)
     return jsonify({"saved": True}), 201
 
 
-def _check_shown(session_id: str, entry_id: str) -> None:
+def _check_shown(session_id: str, entry_id: str):
+    """The session, when it was shown the entry; else a 409 (or 503 when sessions cannot be read)."""
     try:
-        shown = current_bot().sessions.load(session_id, strict=True).shown
+        session = current_bot().sessions.load(session_id, strict=True)
+        shown = session.shown
     except SessionsUnavailable:  # cannot tell: refuse for now rather than count any vote
         raise ApiError(503, "sessions_unavailable", "Your feedback could not be saved right now; "
                                                     "please try again in a moment.",
@@ -61,3 +65,15 @@ def _check_shown(session_id: str, entry_id: str) -> None:
     if entry_id not in shown:
         raise ApiError(409, "entry_not_shown", "You can rate an answer only after the chat has given it to you; "
                                                "ask your question first, then rate the answer.")
+    return session
+
+
+def _learn(session, session_id: str, entry_id: str) -> None:
+    """A helpful vote on the last answer: its question meant this entry (a curator-loop signal)."""
+    if session.last_entry != entry_id or not session.last_question:
+        return
+    try:
+        services().store.record_signal(session.last_question, entry_id, "helpful_vote", session_id=session_id,
+                                       client=client_key(request.remote_addr))
+    except Exception as exc:
+        log_store_failure("signal not logged", exc)

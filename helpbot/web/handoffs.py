@@ -110,7 +110,7 @@ def buyer_writes():
 
 def _agent(data: dict[str, Any]) -> str:
     agent = field(data, "agent", str).strip()
-    if not agent or len(agent) > 80:
+    if not agent or len(agent) > 80:  # (the document's pattern and lengths say the same)
         raise ApiError(400, "invalid_agent", "Give your name as the agent (1 to 80 characters).")
     return agent
 
@@ -135,7 +135,7 @@ def agents_only():
 @agent_side.get("")
 def queue():
     """Hand-offs, newest first (``?status=open|claimed|closed``), and the CSRF token for posts."""
-    status = request.args.get("status") or None
+    status = request.args.get("status")
     if status not in (None, "open", "claimed", "closed"):
         raise ApiError(400, "invalid_parameter", "status must be open, claimed or closed.", field="status")
     try:

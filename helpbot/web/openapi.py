@@ -126,11 +126,10 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
         }),
         "HandoffMessage": obj({"id": INT, "role": {"enum": ["buyer", "bot", "agent"]}, "text": STR,
                                "created_at": STR}),
-        "BuyerMessage": obj({"session_id": SESSION, "text": {"type": "string", "maxLength": 2000}},
+        "BuyerMessage": obj({"session_id": SESSION, "text": MESSAGE_TEXT},
                             ["session_id", "text"], closed=False),
-        "AgentAction": obj({"agent": {"type": "string", "minLength": 1, "maxLength": 80}}, ["agent"], closed=False),
-        "AgentMessage": obj({"agent": {"type": "string", "minLength": 1, "maxLength": 80},
-                             "text": {"type": "string", "maxLength": 2000}}, ["agent", "text"], closed=False),
+        "AgentAction": obj({"agent": AGENT_NAME}, ["agent"], closed=False),
+        "AgentMessage": obj({"agent": AGENT_NAME, "text": MESSAGE_TEXT}, ["agent", "text"], closed=False),
         "Handoff": obj({
             "id": INT, "session_id": STR, "created_at": STR, "status": {"enum": ["open", "claimed", "closed"]},
             "claimed_by": NULLABLE_STR, "question": NULLABLE_STR,
@@ -280,6 +279,9 @@ def _query(name: str, schema: dict[str, Any], description: str, required: bool =
 
 
 TOOL_NOT = {"not": {"enum": list(TOOL_NAMES)}}
+# Text that must hold something besides spaces (the server strips it and refuses an empty one).
+MESSAGE_TEXT = {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"}
+AGENT_NAME = {"type": "string", "minLength": 1, "maxLength": 80, "pattern": "\\S"}
 HANDOFF_ID = {"name": "handoff_id", "in": "path", "required": True, "schema": {**INT, "minimum": 0}}
 HTML_PAGE = {"description": "An HTML page.", "content": {"text/html": {"schema": {"type": "string"}}}}
 FORM_BODY = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
@@ -359,7 +361,7 @@ def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> di
                 "get": {"operationId": "handoffPoll", "tags": ["chat"],
                         "summary": "The session's hand-off status and the messages after `after` (the widget polls).",
                         "parameters": [_query("session_id", SESSION, "The conversation.", required=True),
-                                       _query("after", {**INT, "minimum": 0, "default": 0},
+                                       _query("after", {**INT, "minimum": 0, "maximum": 2**63 - 1, "default": 0},
                                               "The last message id already seen.")],
                         "responses": {"200": _json("HandoffPoll"), **_errors("BadRequest", "TooManyRequests",
                                                                              "Unavailable")}},
@@ -395,6 +397,29 @@ def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> di
                 ("close", "Close it; the buyer's widget says so.", "AgentAction", "200", "Handoff"),
                 ("messages", "Reply to the buyer (claim it first).", "AgentMessage", "201", "HandoffMessage"),
             )},
+            "/admin/curation": {"get": {
+                "operationId": "curation", "tags": ["admin"], "security": [{"adminToken": []}],
+                "summary": "Suggested phrasings, content gaps, overlapping entries and recent decisions "
+                           "(HTML with Accept: text/html; docs/CURATION.md).",
+                "responses": {"200": {"description": "The proposals.", "content": {
+                    "application/json": {"schema": {"type": "object"}}, "text/html": {"schema": STR}}},
+                    **_errors("Unauthorized", "Forbidden", "NotFound", "Unavailable")},
+            }},
+            **{f"/admin/curation/{action}": {"post": {
+                "operationId": f"curation{action.capitalize()}", "tags": ["admin"], "security": [{"adminToken": []}],
+                "summary": summary,
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": obj({"keys": {"type": "array", "items": STR, "minItems": 1}},
+                                                       ["keys"])},
+                    "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+                        "key": STR, "csrf_token": STR}}}}},
+                "responses": {status: {"description": summary, "content": {"application/json": {
+                    "schema": {"type": "object"}}}}, "303": {"description": "A form post: back to the page."},
+                    **_errors(*BODY_ERRORS, "Unauthorized", "Forbidden", "NotFound", "Unavailable")},
+            }} for action, summary, status in (
+                ("accept", "Write, check and reload the chosen phrasings, in the background.", "202"),
+                ("reject", "Remember that the chosen phrasings are not wanted.", "200"),
+            )},
             "/admin/sign-in": {
                 "get": {"operationId": "signInPage", "tags": ["admin"], "summary": "The sign-in form (HTML).",
                         "parameters": [_query("next", STR, "The admin page to open after signing in.")],
@@ -407,7 +432,7 @@ def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> di
             },
             "/admin/sign-out": {"post": {
                 "operationId": "signOut", "tags": ["admin"], "summary": "End the session (a form post with its CSRF token).",
-                "requestBody": FORM_BODY,
+                "requestBody": {**FORM_BODY, "required": False},
                 "responses": {"303": {"description": "Signed out."}, **_errors("Unauthorized", "Forbidden", "NotFound")},
             }},
             "/api/openapi.json": {"get": {
