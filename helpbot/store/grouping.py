@@ -69,7 +69,7 @@ def group_questions(rows: Sequence[tuple[str, int, str]], *, budget: float = TIM
             representatives.append(texts[n])
             groups.append({"question": question, "count": 0, "examples": [], "last_seen": last_seen})
             by_words.setdefault(key, index)
-            for word in key:
+            for word in key if fuzzy else ():  # past the budget the index is no longer read
                 posting = postings.setdefault(word, [])
                 if len(posting) < POSTING_CAP:
                     posting.append(index)
