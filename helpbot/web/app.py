@@ -16,6 +16,8 @@ from flask import Flask
 
 from helpbot import config as settings
 from helpbot.bot import Bot
+from helpbot.broadcast import LocalBroadcast
+from helpbot.broadcast_backends import broadcast_for
 from helpbot.paths import data_dir
 from helpbot.store import SqliteStore, Store
 from helpbot.web import errors, pages, security
@@ -23,7 +25,7 @@ from helpbot.web.admin import admin, ops
 from helpbot.web.chat import chat
 from helpbot.web.feedback import feedback
 from helpbot.web.knowledge import knowledge
-from helpbot.web.reload import EarlySighup, Reloader
+from helpbot.web.reload import DEFAULT_RELOAD_JITTER, EarlySighup, Reloader
 from helpbot.web.services import Services
 from helpbot.web.tools import tools
 
@@ -47,6 +49,11 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
     app.json.sort_keys = False  # keep the documented key order (kind, text, ...)
     reload_on_sighup = app.config.get("RELOAD_ON_SIGHUP", not app.testing)
     early = EarlySighup().install() if reload_on_sighup else None
+    # Reloads published to the fleet (helpbot.broadcast); read the latest before loading, so one
+    # published while this worker loads is not missed. Off under TESTING unless asked for.
+    listen = app.config.get("RELOAD_BROADCAST", not app.testing)
+    broadcast = broadcast_for(app.config) if listen else LocalBroadcast()
+    seen = broadcast.safe_latest() if listen else None
 
     if bot is None:
         try:
@@ -63,8 +70,11 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
         store=store if store is not None else SqliteStore(app.config["DB_PATH"]),
         limiter=security.RateLimiter.from_setting(app.config["RATE_LIMIT"]),
     )
-    state.reloader = Reloader(state, app.config,
+    state.reloader = Reloader(state, app.config, broadcast=broadcast,
+                              jitter=float(app.config.get("RELOAD_JITTER", DEFAULT_RELOAD_JITTER)),
                               on_swap=lambda: app.extensions.pop("helpbot.source", None))
+    if listen:
+        broadcast.listen(state.reloader.on_published, seen=seen.reload_id if seen else None)
     app.extensions["helpbot"] = state
     if early is not None:
         state.reloader.install_signal_handler()
