@@ -66,6 +66,9 @@ limit_request_line = 4096
 limit_request_fields = 50
 limit_request_field_size = 8190
 preload_app = False
+# gunicorn 27's control socket lives at one path per user: two masters on one machine (two
+# "hosts" in a test, or a blue/green pair) would fight over it, and nothing here uses it.
+control_socket_disable = True
 # Heartbeat files on a RAM disk where there is one: a slow disk must not look like a stuck worker.
 worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None
 
