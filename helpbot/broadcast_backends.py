@@ -230,8 +230,11 @@ class RedisBroadcast(Broadcast):
 def broadcast_for(config: Mapping[str, Any], **options: Any) -> Broadcast:
     """The backend the settings point at: Redis when ``SESSION_URL`` is Redis, else PostgreSQL
     when ``DATABASE_URL`` is, else the SQLite file (``DATABASE_URL`` sqlite:///PATH, else
-    ``DB_PATH``), else (no file at all) this process only. ``BROADCAST_PREFIX`` (a config key,
-    for tests and fleets sharing one Redis) prefixes the Redis keys."""
+    ``DB_PATH``), else (no file at all) this process only. Config keys (not environment
+    variables): ``BROADCAST_PREFIX`` prefixes the Redis keys (fleets or tests sharing one Redis),
+    ``RELOAD_POLL_SECONDS`` sets how often listeners read the latest publication."""
+    if config.get("RELOAD_POLL_SECONDS") is not None:
+        options.setdefault("poll_seconds", float(config["RELOAD_POLL_SECONDS"]))
     session_url = str(config.get("SESSION_URL") or "memory:")
     database_url = str(config.get("DATABASE_URL") or "")
     if session_url.startswith(("redis://", "rediss://")):

@@ -112,7 +112,7 @@ def reload_status(reload_id: str):
 
 
 def _serving(reloader) -> dict:
-    return {"worker": worker_name(), "entries": len(current_bot().entries), "fingerprint": reloader.fingerprint,
+    return {"worker": reloader.name or worker_name(), "entries": len(current_bot().entries), "fingerprint": reloader.fingerprint,
             "generation": reloader.generation}
 
 

@@ -70,7 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
         store=store if store is not None else SqliteStore(app.config["DB_PATH"]),
         limiter=security.RateLimiter.from_setting(app.config["RATE_LIMIT"]),
     )
-    state.reloader = Reloader(state, app.config, broadcast=broadcast,
+    state.reloader = Reloader(state, app.config, broadcast=broadcast, name=app.config.get("WORKER_NAME"),
                               jitter=float(app.config.get("RELOAD_JITTER", DEFAULT_RELOAD_JITTER)),
                               on_swap=lambda: app.extensions.pop("helpbot.source", None))
     if listen:

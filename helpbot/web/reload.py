@@ -91,13 +91,14 @@ class Reloader:
 
     def __init__(self, services: Any, config: Any, load: Callable[..., Bot] | None = None,
                  on_swap: Callable[[], None] | None = None, broadcast: Broadcast | None = None,
-                 jitter: float = 0.0) -> None:
+                 jitter: float = 0.0, name: str | None = None) -> None:
         self.services = services
         self.config = config
         self.load = load or self._load_from_config
         self.on_swap = on_swap
         self.broadcast = broadcast if broadcast is not None else LocalBroadcast()
         self.jitter = jitter  # seconds: the most a published reload waits before building here
+        self.name = name  # in the fleet's status; default host:pid (worker_name)
         self.generation = 0
         self.fingerprint = self._fingerprint()  # of the files the serving Bot was built from
         self.handler_pid: int | None = None  # the process whose SIGHUP handler is ours
@@ -154,7 +155,8 @@ class Reloader:
         """Queue a reload (after ``delay`` seconds) and return its status at once. Requests made
         during a rebuild coalesce into one more rebuild after it (a file saved meanwhile is
         picked up), and every id queued meanwhile gets that build's outcome."""
-        status = ReloadStatus(reload_id or uuid.uuid4().hex[:16], "building", reason, worker_name(), time.time())
+        status = ReloadStatus(reload_id or uuid.uuid4().hex[:16], "building", reason, self.name or worker_name(),
+                              time.time())
         self._record(status)
         if delay > 0:
             timer = threading.Timer(delay, self._queue, args=(status.id,))
