@@ -262,12 +262,13 @@ class Server:
 
 
 def request(base: str, method: str, path: str, body: Any = None, *, timeout: float = 30.0,
-            connection: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
+            connection: http.client.HTTPConnection | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     parsed = urllib.parse.urlsplit(base)
     own = connection is None
     conn = connection or http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
     try:
-        headers = {}
+        headers = dict(headers or {})
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -551,9 +552,16 @@ def longest_gap(ok_times: list[float], start: float, end: float) -> float:
 def mode_sighup(args: argparse.Namespace) -> dict[str, Any]:
     """Load on each server kind; SIGHUP to the master a third of the way in: the longest gap
     without an answer from then to the end, and the errors."""
-    results: dict[str, Any] = {"mode": "sighup", "runs": {}}
+    results: dict[str, Any] = {"mode": "sighup", "changed_knowledge": args.change_knowledge, "runs": {}}
     for kind in args.kinds:
-        server = Server(workers=args.workers, kind=kind)
+        env, knowledge = {}, None
+        if args.change_knowledge:  # a copy of the bundled folders, changed before the SIGHUP
+            copy = Path(tempfile.mkdtemp(prefix="helpbot-hup-kb-"))
+            for name in ("knowledge", "intents"):
+                shutil.copytree(REPO / name, copy / name)
+            env = {"HELPBOT_KNOWLEDGE_DIR": str(copy / "knowledge"), "HELPBOT_INTENTS_DIR": str(copy / "intents")}
+            knowledge = sorted((copy / "knowledge").glob("*.yaml"))[0]
+        server = Server(workers=args.workers, kind=kind, env=env)
         server.start()
         try:
             pool = SessionPool(args.sessions, f"hup-{kind}-")
@@ -567,6 +575,8 @@ def mode_sighup(args: argparse.Namespace) -> dict[str, Any]:
             runner = threading.Thread(target=drive)
             runner.start()
             time.sleep(args.duration / 3)
+            if knowledge is not None:  # new bytes: a new index key, so the reload builds from scratch
+                knowledge.write_text(knowledge.read_text() + f"\n# changed by load.py {uuid.uuid4().hex}\n")
             hup = time.monotonic()
             server.process.send_signal(signal.SIGHUP)
             runner.join(args.duration + 90)
@@ -579,6 +589,8 @@ def mode_sighup(args: argparse.Namespace) -> dict[str, Any]:
             run.pop("error_samples")
         finally:
             server.cleanup()
+            if knowledge is not None:
+                shutil.rmtree(knowledge.parent.parent, ignore_errors=True)
         results["runs"][kind] = run
         print(f"{kind:<10} SIGHUP under {args.connections} connections: longest gap without an answer "
               f"{run['longest_gap_after_hup_ms']} ms after it ({run['longest_gap_before_hup_ms']} ms before); "
@@ -867,6 +879,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="load mode: which server to start (default sync, the README's first command)")
     parser.add_argument("--kinds", type=lambda text: text.split(","), default=None,
                         help="slowloris/sighup: server kinds to compare, comma-separated (default: all)")
+    parser.add_argument("--change-knowledge", action="store_true",
+                        help="sighup: change a knowledge file first, so the reload must build a new index")
     parser.add_argument("--slow", type=int, default=10, help="slowloris: slow connections (default 10)")
     parser.add_argument("--database-url", help="fleet: HELPBOT_DATABASE_URL of both hosts (default: one SQLite file)")
     parser.add_argument("--redis-url", help="fleet: HELPBOT_SESSION_URL of both hosts (default: none)")

@@ -6,10 +6,15 @@ One command starts it (``helpbot serve --production``, which runs exactly this):
 
 Why each setting (docs/DEPLOY.md has the measurements):
 
-- ``gthread`` workers, ``threads`` each: a sync worker serves one connection at a time, so two
-  clients sending their headers slowly (slowloris) held both workers of ``-w 2`` and normal
-  requests timed out; with threads, a slow client holds one thread and the others answer.
-  An answer is milliseconds of CPU, so threads also keep the cores busy while one waits.
+- ``gthread`` workers, 32 ``threads`` each: a sync worker serves one connection at a time, so
+  two clients sending their headers slowly (slowloris) held both workers of ``-w 2`` and normal
+  requests timed out. gunicorn's threaded worker waits for a request's first bytes without a
+  thread, but once they come a thread reads the headers to the end, however slowly they
+  trickle: a slow client still holds one thread. With 8 threads, 16 slow clients stalled two
+  workers (and 10 could, when most landed on one worker); with 32, 40 slow clients left every
+  normal request answered. Threads cost little (an answer is milliseconds of CPU, the rest
+  waits on sockets), but the bound stays workers x threads: the reverse proxy in front, which
+  buffers whole requests before passing them on (docs/DEPLOY.md), is what removes it.
 - ``workers`` = the CPUs this process may use: the work is CPU-bound (ranking), more workers
   than cores only add memory (each keeps its own index).
 - ``timeout``: a worker that stops responding to the master for this long is killed and
@@ -58,7 +63,7 @@ wsgi_app = "helpbot.web.app:create_app()"
 bind = [os.environ.get("HELPBOT_BIND", "").strip() or "127.0.0.1:8000"]
 worker_class = "gthread"
 workers = _int_env("HELPBOT_WORKERS", cpu_count())
-threads = _int_env("HELPBOT_THREADS", 8)
+threads = _int_env("HELPBOT_THREADS", 32)
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
