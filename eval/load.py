@@ -681,39 +681,46 @@ def conversations_continue(hosts: list[str], *, followups: int, passwords: int, 
             "all_continued": followed == followups and checked == passwords}
 
 
+def _post(conn: Any, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
+    conn.request("POST", path, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
 def _feedback_writer(hosts: list[str], n: int, budget: Budget, tag: str, acked: list[str], lock: threading.Lock) -> None:
+    """Votes, each under a session of its own that was first shown the entry it votes on (the
+    session id is the mark read back from the database: comments may be redacted)."""
     conn = FailoverConnection(hosts, n)
     count = 0
     while budget.take():
         count += 1
-        comment = f"{tag}-w{n}-{count}"
+        session = f"{tag}-w{n}-{count}"
         try:
-            conn.request("POST", "/api/feedback", body=json.dumps(
-                {"session_id": f"{tag}-fb-{n}", "entry_id": ENTRY_IDS[0], "helpful": True, "comment": comment}).encode(),
-                headers={"Content-Type": "application/json"})
-            response = conn.getresponse()
-            response.read()
-            if response.status == 201:
+            status, payload = _post(conn, "/api/ask", {"question": "tt zip code", "session_id": session})
+            shown = json.loads(payload).get("entry_id") if status == 200 else None
+            status, _ = _post(conn, "/api/feedback", {"session_id": session, "entry_id": shown or ENTRY_IDS[0],
+                                                      "helpful": True})
+            if status == 201:
                 with lock:
-                    acked.append(comment)
-        except (OSError, http.client.HTTPException):
+                    acked.append(session)
+        except (OSError, http.client.HTTPException, ValueError):
             conn.close()  # not acknowledged: the client would retry; switch hosts
 
 
-def stored_comments(database_url: str | None, db_path: str, tag: str) -> set[str] | None:
-    """The feedback comments of this run that the database holds (None: it could not be read)."""
+def stored_votes(database_url: str | None, db_path: str, tag: str) -> set[str] | None:
+    """The session ids of this run's votes that the database holds (None: it could not be read)."""
     try:
         if database_url and database_url.startswith(("postgresql://", "postgres://")):
             import psycopg  # noqa: PLC0415  (only for a PostgreSQL run)
 
             with psycopg.connect(database_url) as conn:
-                rows = conn.execute("SELECT comment FROM feedback WHERE comment LIKE %s", (f"{tag}-%",)).fetchall()
+                rows = conn.execute("SELECT session_id FROM feedback WHERE session_id LIKE %s", (f"{tag}-w%",)).fetchall()
         else:
             import sqlite3  # noqa: PLC0415
 
             path = database_url.removeprefix("sqlite:///") if database_url else db_path
             with sqlite3.connect(path) as conn:
-                rows = conn.execute("SELECT comment FROM feedback WHERE comment LIKE ?", (f"{tag}-%",)).fetchall()
+                rows = conn.execute("SELECT session_id FROM feedback WHERE session_id LIKE ?", (f"{tag}-w%",)).fetchall()
     except Exception as exc:  # noqa: BLE001  (reported, not raised: the rest of the run still counts)
         print(f"  could not read the feedback back: {exc}")
         return None
@@ -832,7 +839,7 @@ def mode_fleet(args: argparse.Namespace) -> dict[str, Any]:
         _print_phase("fleet load", results["load"])
         for line in chaos_log:
             print(f"  {line}")
-        stored = stored_comments(args.database_url, env["HELPBOT_DB_PATH"], tag)
+        stored = stored_votes(args.database_url, env["HELPBOT_DB_PATH"], tag)
         lost = None if stored is None else sorted(set(acked) - stored)
         results["feedback"] = {"acknowledged": len(acked), "lost": None if lost is None else len(lost),
                                "lost_samples": (lost or [])[:5]}
