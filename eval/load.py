@@ -177,10 +177,20 @@ def server_rss(master: int) -> dict[str, Any]:
 
 # -- the server -------------------------------------------------------------------------------
 
-class Server:
-    """``gunicorn -w WORKERS -b 127.0.0.1:PORT 'helpbot.web:create_app()'`` in a temp folder."""
+# The servers a mode can start: the README's first command (sync workers), gunicorn's threaded
+# workers without our config (so SIGHUP is gunicorn's own restart), and the production config.
+SERVER_KINDS = ("sync", "gthread", "production")
 
-    def __init__(self, workers: int = 2, env: dict[str, str] | None = None) -> None:
+
+class Server:
+    """gunicorn on a free loopback port in a temp folder: ``kind`` "sync" is
+    ``gunicorn -w WORKERS -b 127.0.0.1:PORT 'helpbot.web:create_app()'``, "gthread" adds
+    ``-k gthread --threads 8``, "production" is ``-c python:helpbot.web.gunicorn_conf``."""
+
+    def __init__(self, workers: int = 2, env: dict[str, str] | None = None, *, kind: str = "sync") -> None:
+        if kind not in SERVER_KINDS:
+            raise ValueError(f"unknown server kind {kind!r}; choose from {', '.join(SERVER_KINDS)}")
+        self.kind = kind
         self.workers = workers
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -192,8 +202,22 @@ class Server:
 
     @property
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
-                SERVER_APP]
+        base = [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}"]
+        if self.kind == "production":
+            return [*base, "-c", "python:helpbot.web.gunicorn_conf", "helpbot.web.app:create_app()"]
+        if self.kind == "gthread":
+            return [*base, "-k", "gthread", "--threads", "8", "--no-control-socket", SERVER_APP]
+        return [*base, "--no-control-socket", SERVER_APP]
+
+    def kill(self) -> None:
+        """The whole host at once: SIGKILL to the master and every worker (no graceful anything)."""
+        if self.process is not None and self.process.poll() is None:
+            for pid in [*_children(self.process.pid), self.process.pid]:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            self.process.wait(timeout=10)
 
     def start(self, timeout: float = 120.0) -> None:
         log = open(self.log_path, "wb")  # noqa: SIM115  (kept open for the server's life)
@@ -238,12 +262,13 @@ class Server:
 
 
 def request(base: str, method: str, path: str, body: Any = None, *, timeout: float = 30.0,
-            connection: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
+            connection: http.client.HTTPConnection | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     parsed = urllib.parse.urlsplit(base)
     own = connection is None
     conn = connection or http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
     try:
-        headers = {}
+        headers = dict(headers or {})
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -285,6 +310,7 @@ class Stats:
     statuses: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
     error_samples: list[str] = field(default_factory=list)
+    ok_times: list[float] = field(default_factory=list)  # time.monotonic() of each expected answer
     requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -293,7 +319,9 @@ class Stats:
             self.requests += 1
             self.latencies[kind].append(seconds)
             self.statuses[str(status) if status is not None else "none"] += 1
-            if error is not None:
+            if error is None:
+                self.ok_times.append(time.monotonic())
+            else:
                 self.errors[kind] += 1
                 if len(self.error_samples) < 20:
                     self.error_samples.append(f"{kind}: {error}")
@@ -337,10 +365,12 @@ def _one(conn: http.client.HTTPConnection, stats: Stats, kind: str, method: str,
     return payload if error is None else None
 
 
-def _worker(base: str, budget: Budget, pool: SessionPool, stats: Stats, seed: int) -> None:
+def _worker(base: str, budget: Budget, pool: SessionPool, stats: Stats, seed: int, *,
+            connect: Any = None) -> None:
     rng = random.Random(seed)
     parsed = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    # connect(): another kind of connection (the fleet mode's failover between hosts)
+    conn = connect() if connect else http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
     kinds = [k for k, _ in MIX]
     weights = [w for _, w in MIX]
     try:
@@ -424,6 +454,412 @@ def _print_phase(name: str, result: dict[str, Any]) -> None:
         print(f"  error: {sample}")
 
 
+# -- modes: slow clients, SIGHUP, a fleet of two hosts ------------------------------------------
+
+def _figures(values: list[float]) -> dict[str, Any]:
+    ordered = sorted(values)
+    return {"count": len(ordered), "p50_ms": round(_percentile(ordered, 0.50) * 1000, 1),
+            "p99_ms": round(_percentile(ordered, 0.99) * 1000, 1),
+            "max_ms": round((ordered[-1] if ordered else 0.0) * 1000, 1)}
+
+
+def _slow_client(base: str, stop: threading.Event, interval: float, counts: Counter) -> None:
+    """Slowloris: open a request and send one more header line every ``interval`` seconds,
+    never ending the headers; start again when the server closes the connection."""
+    parsed = urllib.parse.urlsplit(base)
+    while not stop.is_set():
+        try:
+            with socket.create_connection((parsed.hostname, parsed.port), timeout=5) as sock:
+                counts["connections"] += 1
+                sock.sendall(b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                n = 0
+                while not stop.wait(interval):
+                    n += 1
+                    sock.sendall(f"X-Slow-{n}: {'a' * 8}\r\n".encode())
+        except OSError:
+            counts["dropped_by_server"] += 1
+            stop.wait(0.2)
+
+
+def probe_while_slow(base: str, *, slow: int, seconds: float, probes: int = 2, interval: float = 1.0,
+                     timeout: float = 10.0) -> dict[str, Any]:
+    """``slow`` slowloris connections held open while ``probes`` threads send normal asks (a
+    fresh connection each, ``timeout`` s each) for ``seconds``: how many were answered, how fast."""
+    stop = threading.Event()
+    counts: Counter = Counter()
+    slow_threads = [threading.Thread(target=_slow_client, args=(base, stop, interval, counts), daemon=True)
+                    for _ in range(slow)]
+    for thread in slow_threads:
+        thread.start()
+    time.sleep(min(2.0, seconds / 4))  # let them take hold before probing
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    budget = Budget(100_000, seconds)
+
+    def probe(n: int) -> None:
+        while budget.take():
+            started = time.perf_counter()
+            try:
+                status, _ = request(base, "POST", "/api/ask", {"question": QUESTIONS[n % len(QUESTIONS)]},
+                                    timeout=timeout)
+                error = None if status == 200 else f"HTTP {status}"
+            except (OSError, http.client.HTTPException) as exc:
+                error = type(exc).__name__
+            with lock:
+                latencies.append(time.perf_counter() - started)
+                if error:
+                    failures.append(error)
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=probe, args=(n,), daemon=True) for n in range(probes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + timeout + 5)
+    stop.set()
+    for thread in slow_threads:
+        thread.join(10)
+    return {"slow_clients": slow, "probes": len(latencies), "answered": len(latencies) - len(failures),
+            "failed": len(failures), "failures": dict(Counter(failures)), **_figures(latencies),
+            "slow_connections_opened": counts["connections"], "slow_dropped_by_server": counts["dropped_by_server"]}
+
+
+def mode_slowloris(args: argparse.Namespace) -> dict[str, Any]:
+    """Each server kind in turn: ``--slow`` slow clients against 2 workers while normal asks run."""
+    results: dict[str, Any] = {"mode": "slowloris", "runs": {}}
+    for kind in args.kinds:
+        server = Server(workers=args.workers, kind=kind)
+        server.start()
+        try:
+            run = probe_while_slow(server.url, slow=args.slow, seconds=args.duration)
+        finally:
+            server.cleanup()
+        results["runs"][kind] = run
+        print(f"{kind:<10} {args.slow} slow clients: {run['answered']}/{run['probes']} probes answered, "
+              f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, max {run['max_ms']} ms, failures {run['failures']}",
+              flush=True)
+    results["errors"] = results["runs"].get("production", {}).get("failed", 0)  # what must hold
+    return results
+
+
+def longest_gap(ok_times: list[float], start: float, end: float) -> float:
+    """The longest stretch in [start, end] with no expected answer (seconds)."""
+    points = [start, *sorted(t for t in ok_times if start <= t <= end), end]
+    return max(b - a for a, b in zip(points, points[1:]))
+
+
+def mode_sighup(args: argparse.Namespace) -> dict[str, Any]:
+    """Load on each server kind; SIGHUP to the master a third of the way in: the longest gap
+    without an answer from then to the end, and the errors."""
+    results: dict[str, Any] = {"mode": "sighup", "changed_knowledge": args.change_knowledge, "runs": {}}
+    for kind in args.kinds:
+        env, knowledge = {}, None
+        if args.change_knowledge:  # a copy of the bundled folders, changed before the SIGHUP
+            copy = Path(tempfile.mkdtemp(prefix="helpbot-hup-kb-"))
+            for name in ("knowledge", "intents"):
+                shutil.copytree(REPO / name, copy / name)
+            env = {"HELPBOT_KNOWLEDGE_DIR": str(copy / "knowledge"), "HELPBOT_INTENTS_DIR": str(copy / "intents")}
+            knowledge = sorted((copy / "knowledge").glob("*.yaml"))[0]
+        server = Server(workers=args.workers, kind=kind, env=env)
+        server.start()
+        try:
+            pool = SessionPool(args.sessions, f"hup-{kind}-")
+            holder: dict[str, Any] = {}
+
+            def drive() -> None:
+                holder["stats"], holder["seconds"] = run_phase(
+                    server.url, connections=args.connections, budget=Budget(args.max_requests, args.duration),
+                    pool=pool, seed=args.seed)
+
+            runner = threading.Thread(target=drive)
+            runner.start()
+            time.sleep(args.duration / 3)
+            if knowledge is not None:  # new bytes: a new index key, so the reload builds from scratch
+                knowledge.write_text(knowledge.read_text() + f"\n# changed by load.py {uuid.uuid4().hex}\n")
+            hup = time.monotonic()
+            server.process.send_signal(signal.SIGHUP)
+            runner.join(args.duration + 90)
+            stats = holder["stats"]
+            before = longest_gap(stats.ok_times, hup - args.duration / 3 + 1, hup)
+            after = longest_gap(stats.ok_times, hup, hup + args.duration * 2 / 3 - 1)
+            run = {**summarise(stats, holder["seconds"]), "longest_gap_before_hup_ms": round(before * 1000, 1),
+                   "longest_gap_after_hup_ms": round(after * 1000, 1),
+                   "workers_after": len(_children(server.process.pid)), "server_alive": server.process.poll() is None}
+            run.pop("error_samples")
+        finally:
+            server.cleanup()
+            if knowledge is not None:
+                shutil.rmtree(knowledge.parent.parent, ignore_errors=True)
+        results["runs"][kind] = run
+        print(f"{kind:<10} SIGHUP under {args.connections} connections: longest gap without an answer "
+              f"{run['longest_gap_after_hup_ms']} ms after it ({run['longest_gap_before_hup_ms']} ms before); "
+              f"{run['requests']} requests, {run['errors']} errors, p99 {run['latency']['p99_ms']} ms", flush=True)
+    results["errors"] = results["runs"].get("production", {}).get("errors", 0)
+    return results
+
+
+class OwnRedis:
+    """A private redis-server on a free loopback port (nothing kept on disk), so a run can
+    restart it without touching a Redis that others use."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+class FailoverConnection:
+    """What a reverse proxy does for a client: requests go to one host; after a failure
+    (the host or its worker was killed) the next request goes to the other."""
+
+    def __init__(self, hosts: list[str], first: int) -> None:
+        self.hosts = hosts
+        self.current = first % len(hosts)
+        self.failovers = 0
+        self._conn = self._connect()
+
+    def _connect(self) -> http.client.HTTPConnection:
+        parsed = urllib.parse.urlsplit(self.hosts[self.current])
+        return http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._conn.request(*args, **kwargs)
+
+    def getresponse(self) -> http.client.HTTPResponse:
+        return self._conn.getresponse()
+
+    def close(self) -> None:  # _one calls this after an error: switch hosts
+        self._conn.close()
+        self.current = (self.current + 1) % len(self.hosts)
+        self.failovers += 1
+        self._conn = self._connect()
+        time.sleep(0.05)
+
+
+def _ask_json(base: str, question: str, session: str) -> dict[str, Any]:
+    status, body = request(base, "POST", "/api/ask", {"question": question, "session_id": session}, timeout=30)
+    return json.loads(body) if status == 200 else {"status": status}
+
+
+def conversations_continue(hosts: list[str], *, followups: int, passwords: int, tag: str) -> dict[str, Any]:
+    """Each conversation's turns alternate hosts (a fresh connection each, so any worker): a
+    "the second one" after a list of suggestions, and a password typed after "check my password"."""
+    followed = 0
+    for n in range(followups):
+        first, second = hosts[n % 2], hosts[(n + 1) % 2]
+        session = f"{tag}-follow-{n}"
+        listed = [s.get("entry_id") for s in _ask_json(first, "payment", session).get("suggestions", [])]
+        reply = _ask_json(second, "the second one", session)
+        followed += len(listed) >= 2 and reply.get("entry_id") == listed[1]
+    checked = 0
+    for n in range(passwords):
+        first, second = hosts[n % 2], hosts[(n + 1) % 2]
+        session = f"{tag}-password-{n}"
+        _ask_json(first, "check my password", session)
+        reply = _ask_json(second, "Xy7!pass-load", session)
+        checked += reply.get("tool") == "password_check" and "Type the password" not in reply.get("text", "")
+    return {"followups": f"{followed}/{followups}", "passwords": f"{checked}/{passwords}",
+            "all_continued": followed == followups and checked == passwords}
+
+
+def _post(conn: Any, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
+    conn.request("POST", path, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def _feedback_writer(hosts: list[str], n: int, budget: Budget, tag: str, acked: list[str], lock: threading.Lock) -> None:
+    """Votes, each under a session of its own that was first shown the entry it votes on (the
+    session id is the mark read back from the database: comments may be redacted)."""
+    conn = FailoverConnection(hosts, n)
+    count = 0
+    while budget.take():
+        count += 1
+        session = f"{tag}-w{n}-{count}"
+        try:
+            status, payload = _post(conn, "/api/ask", {"question": "tt zip code", "session_id": session})
+            shown = json.loads(payload).get("entry_id") if status == 200 else None
+            status, _ = _post(conn, "/api/feedback", {"session_id": session, "entry_id": shown or ENTRY_IDS[0],
+                                                      "helpful": True})
+            if status == 201:
+                with lock:
+                    acked.append(session)
+        except (OSError, http.client.HTTPException, ValueError):
+            conn.close()  # not acknowledged: the client would retry; switch hosts
+
+
+def stored_votes(database_url: str | None, db_path: str, tag: str) -> set[str] | None:
+    """The session ids of this run's votes that the database holds (None: it could not be read)."""
+    try:
+        if database_url and database_url.startswith(("postgresql://", "postgres://")):
+            import psycopg  # noqa: PLC0415  (only for a PostgreSQL run)
+
+            with psycopg.connect(database_url) as conn:
+                rows = conn.execute("SELECT session_id FROM feedback WHERE session_id LIKE %s", (f"{tag}-w%",)).fetchall()
+        else:
+            import sqlite3  # noqa: PLC0415
+
+            path = database_url.removeprefix("sqlite:///") if database_url else db_path
+            with sqlite3.connect(path) as conn:
+                rows = conn.execute("SELECT session_id FROM feedback WHERE session_id LIKE ?", (f"{tag}-w%",)).fetchall()
+    except Exception as exc:  # noqa: BLE001  (reported, not raised: the rest of the run still counts)
+        print(f"  could not read the feedback back: {exc}")
+        return None
+    return {row[0] for row in rows}
+
+
+def _chaos(hosts: list[Server], redis: OwnRedis | None, args: argparse.Namespace, log: list[str]) -> None:
+    """Worker kills spread over the load, the second host killed at half time and started again,
+    and (with --own-redis) Redis restarted at three quarters."""
+    events: list[tuple[float, str]] = [((n + 1) * args.duration / (args.kill_workers + 1), "worker")
+                                       for n in range(args.kill_workers)]
+    if args.kill_host:
+        events.append((args.duration * 0.5, "host"))
+    if redis is not None and args.restart_redis:
+        events.append((args.duration * 0.75, "redis"))
+    started = time.monotonic()
+    rng = random.Random(args.seed)
+    for at, what in sorted(events):
+        time.sleep(max(0.0, started + at - time.monotonic()))
+        if what == "worker":
+            live = [h for h in hosts if h.process is not None and h.process.poll() is None]
+            host = rng.choice(live)
+            workers = _children(host.process.pid)
+            if workers:
+                victim = rng.choice(workers)
+                os.kill(victim, signal.SIGKILL)
+                log.append(f"{at:.0f}s: SIGKILL worker {victim} of {host.url}")
+        elif what == "host":
+            hosts[1].kill()
+            log.append(f"{at:.0f}s: SIGKILL host {hosts[1].url} (master and workers)")
+            time.sleep(3)
+            hosts[1].start()
+            log.append(f"{time.monotonic() - started:.0f}s: host {hosts[1].url} started again")
+        else:
+            redis.stop()
+            log.append(f"{at:.0f}s: Redis stopped")
+            time.sleep(2)
+            redis.start()
+            log.append(f"{time.monotonic() - started:.0f}s: Redis started again (empty)")
+
+
+def mode_fleet(args: argparse.Namespace) -> dict[str, Any]:
+    """Two "hosts" (gunicorn masters, production config, ``--workers`` each) sharing the
+    database (``--database-url``, else one SQLite file) and Redis (``--redis-url``, or
+    ``--own-redis``): conversations across hosts, a published reload, a load through both
+    with kills, and acknowledged feedback read back."""
+    tag = f"fleet-{uuid.uuid4().hex[:8]}"
+    redis = OwnRedis() if args.own_redis else None
+    if redis is not None:
+        redis.start()
+    redis_url = redis.url if redis is not None else args.redis_url
+    shared = Path(tempfile.mkdtemp(prefix="helpbot-fleet-"))
+    env = {"HELPBOT_DB_PATH": str(shared / "helpbot.sqlite3"), "HELPBOT_ADMIN_TOKEN": tag,
+           "HELPBOT_CACHE_DIR": os.environ.get("HELPBOT_CACHE_DIR", "")}
+    env = {k: v for k, v in env.items() if v}
+    if args.database_url:
+        env["HELPBOT_DATABASE_URL"] = args.database_url
+    if redis_url:
+        env["HELPBOT_SESSION_URL"] = redis_url
+    hosts = [Server(workers=args.workers, env=env, kind="production") for _ in range(2)]
+    results: dict[str, Any] = {"mode": "fleet", "database_url": args.database_url or f"sqlite (one file: {env['HELPBOT_DB_PATH']})",
+                               "redis_url": redis_url, "hosts": [h.url for h in hosts], "workers_per_host": args.workers}
+    try:
+        for host in hosts:
+            host.start()
+        urls = [h.url for h in hosts]
+        status, body = request(urls[0], "GET", "/api/entries")
+        if status == 200:
+            ENTRY_IDS[:] = [e["id"] for e in json.loads(body)["entries"]] or ENTRY_IDS
+        results["before_load"] = conversations_continue(urls, followups=40, passwords=10, tag=f"{tag}-a")
+        print(f"conversations across hosts: {results['before_load']}", flush=True)
+
+        started = time.monotonic()
+        auth = {"Authorization": f"Bearer {tag}"}
+        conn = http.client.HTTPConnection("127.0.0.1", hosts[0].port, timeout=30)
+        conn.request("POST", "/admin/reload", headers=auth)
+        reload_id = json.loads(conn.getresponse().read())["id"]
+        conn.close()
+        done = 0
+        while time.monotonic() - started < 120:
+            conn = http.client.HTTPConnection("127.0.0.1", hosts[1].port, timeout=30)
+            conn.request("GET", f"/admin/reload/{reload_id}", headers=auth)
+            fleet = json.loads(conn.getresponse().read())
+            conn.close()
+            done = sum(w.get("state") == "done" for w in fleet.get("workers", {}).values())
+            if done >= 2 * args.workers:
+                break
+            time.sleep(0.2)
+        results["published_reload"] = {"workers_done": done, "of": 2 * args.workers,
+                                       "seconds_until_all_done": round(time.monotonic() - started, 2)}
+        print(f"published reload: {results['published_reload']}", flush=True)
+
+        stats = Stats()
+        budget = Budget(args.max_requests, args.duration)
+        pool = SessionPool(args.sessions, f"{tag}-load-")
+        acked: list[str] = []
+        lock = threading.Lock()
+        chaos_log: list[str] = []
+        threads = [threading.Thread(target=_worker, args=(urls[n % 2], budget, pool, stats, args.seed * 1000 + n),
+                                    kwargs={"connect": lambda n=n: FailoverConnection(urls, n)}, daemon=True)
+                   for n in range(args.connections)]
+        threads += [threading.Thread(target=_feedback_writer, args=(urls, n, budget, tag, acked, lock), daemon=True)
+                    for n in range(2)]
+        chaos = threading.Thread(target=_chaos, args=(hosts, redis, args, chaos_log), daemon=True)
+        load_started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        chaos.start()
+        for thread in threads:
+            thread.join(args.duration + 90)
+        chaos.join(60)
+        results["load"] = summarise(stats, time.perf_counter() - load_started)
+        results["load"]["longest_gap_ms"] = round(longest_gap(stats.ok_times, stats.ok_times[0], stats.ok_times[-1])
+                                                  * 1000, 1) if stats.ok_times else None
+        results["chaos"] = chaos_log
+        _print_phase("fleet load", results["load"])
+        for line in chaos_log:
+            print(f"  {line}")
+        stored = stored_votes(args.database_url, env["HELPBOT_DB_PATH"], tag)
+        lost = None if stored is None else sorted(set(acked) - stored)
+        results["feedback"] = {"acknowledged": len(acked), "lost": None if lost is None else len(lost),
+                               "lost_samples": (lost or [])[:5]}
+        print(f"feedback: {len(acked)} acknowledged, {results['feedback']['lost']} lost", flush=True)
+        results["after_load"] = conversations_continue(urls, followups=10, passwords=5, tag=f"{tag}-b")
+        print(f"conversations across hosts after the kills: {results['after_load']}", flush=True)
+        results["errors"] = results["load"]["errors"] + (results["feedback"]["lost"] or 0)
+    finally:
+        for host in hosts:
+            results.setdefault("server_log_tails", []).append(host.log_tail(15))
+            host.cleanup()
+        if redis is not None:
+            redis.stop()
+        shutil.rmtree(shared, ignore_errors=True)
+    return results
+
+
+MODES = {"slowloris": mode_slowloris, "sighup": mode_sighup, "fleet": mode_fleet}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="drive this running server (loopback only) instead of starting gunicorn")
@@ -444,6 +880,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="time budget of the soak, seconds (default 1800)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", metavar="OUT", help="write the results as JSON")
+    parser.add_argument("--mode", choices=sorted(MODES) + ["load"], default="load",
+                        help="load (default: warm-up, load, soak), slowloris, sighup or fleet (see the top of this file)")
+    parser.add_argument("--server", choices=SERVER_KINDS, default="sync",
+                        help="load mode: which server to start (default sync, the README's first command)")
+    parser.add_argument("--kinds", type=lambda text: text.split(","), default=None,
+                        help="slowloris/sighup: server kinds to compare, comma-separated (default: all)")
+    parser.add_argument("--change-knowledge", action="store_true",
+                        help="sighup: change a knowledge file first, so the reload must build a new index")
+    parser.add_argument("--slow", type=int, default=10, help="slowloris: slow connections (default 10)")
+    parser.add_argument("--database-url", help="fleet: HELPBOT_DATABASE_URL of both hosts (default: one SQLite file)")
+    parser.add_argument("--redis-url", help="fleet: HELPBOT_SESSION_URL of both hosts (default: none)")
+    parser.add_argument("--own-redis", action="store_true",
+                        help="fleet: start a private redis-server (so it can be restarted mid-load)")
+    parser.add_argument("--kill-workers", type=int, default=0, help="fleet: SIGKILL this many workers mid-load")
+    parser.add_argument("--kill-host", action="store_true", help="fleet: SIGKILL the second host mid-load, then restart it")
+    parser.add_argument("--restart-redis", action="store_true", help="fleet, with --own-redis: restart Redis mid-load")
     args = parser.parse_args(argv)
     for name in ("connections", "max_requests", "sessions", "warmup_sessions"):
         if getattr(args, name) < 1:
@@ -451,12 +903,26 @@ def main(argv: list[str] | None = None) -> int:
     if not (0 < args.duration <= 3600 and 0 < args.warmup_duration <= 3600 and 0 < args.max_duration <= 4 * 3600):
         parser.error("--duration and --warmup-duration must be in (0, 3600], --max-duration in (0, 14400]")
 
+    for url in (args.database_url, args.redis_url):
+        if url:
+            _loopback_only(urllib.parse.urlsplit(url).hostname or "")
+    if args.mode != "load":
+        args.kinds = args.kinds or (["sync", "production"] if args.mode == "slowloris" else list(SERVER_KINDS))
+        if set(args.kinds) - set(SERVER_KINDS):
+            parser.error(f"--kinds: choose from {', '.join(SERVER_KINDS)}")
+        results = MODES[args.mode](args)
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+        print(f"done: {results['errors']} errors")
+        return 0 if results["errors"] == 0 else 1
+
     server = None
     if args.url:
         _loopback_only(urllib.parse.urlsplit(args.url).hostname or "")
         base, master = args.url.rstrip("/"), args.pid
     else:
-        server = Server(workers=args.workers)
+        server = Server(workers=args.workers, kind=args.server)
         print(f"starting: {' '.join(server.command[1:])} (HELPBOT_RATE_LIMIT=off, "
               f"HELPBOT_DB_PATH={server.env['HELPBOT_DB_PATH']})", flush=True)
         server.start()

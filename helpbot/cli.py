@@ -1,4 +1,4 @@
-"""The ``helpbot`` command: ask, chat, search, serve, eval, kb lint, kb stats, report."""
+"""The ``helpbot`` command: ask, chat, search, serve [--production], reload, eval, kb, report."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from helpbot import benchcli, curatecli
+from helpbot import benchcli, cli_ops, curatecli
 from helpbot.errors import HelpbotError
 from helpbot.paths import data_dir
 
@@ -73,13 +73,15 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.production:
+        return cli_ops.exec_production(args)
     from helpbot.web import serve
 
     # --knowledge/--intents override HELPBOT_KNOWLEDGE_DIR/HELPBOT_INTENTS_DIR; a reload
     # (SIGHUP, or POST /admin/reload) reads the same folders again.
     config = {name: value for name, value in (("KNOWLEDGE_DIR", args.knowledge), ("INTENTS_DIR", args.intents))
               if value}
-    serve(host=args.host, port=args.port, config=config or None)
+    serve(host=args.host or "127.0.0.1", port=args.port or 8000, config=config or None)
     return 0
 
 
@@ -178,9 +180,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_kb(sub.add_parser("serve", help="run the widget and JSON API on localhost "
                                             "(kill -HUP <pid> reloads the knowledge)"))
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", help="address (default 127.0.0.1; with --production HELPBOT_BIND)")
+    p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--production", action="store_true",
+                   help="run gunicorn with the package's production config (helpbot/web/gunicorn_conf.py)")
+    p.add_argument("--workers", type=int, help="with --production: worker processes (default: one per CPU)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("reload", help="publish a knowledge reload to every worker (see helpbot.broadcast)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait up to this long for the workers' reports (exit 1 if one failed or none reported)")
+    p.set_defaults(func=cli_ops.cmd_reload)
 
     p = with_kb(sub.add_parser("eval", help="measure answer accuracy on case files"))
     p.add_argument("files", nargs="*", help="case files (.jsonl or .yaml); default eval/cases/test.*")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 import os
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -129,7 +130,7 @@ def test_the_fuzzer_sees_every_operation():
             continue
         if rule.rule == "/api/openapi.json":
             continue  # the document itself: schemathesis reads it rather than fuzzing it
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)  # Flask's <name> is OpenAPI's {name}
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (method, path) in documented, f"{method} {path} is not fuzzed"
 

@@ -55,6 +55,19 @@ def add_entry(kb: Path) -> None:
     path.write_text(path.read_text() + NEW_ENTRY)
 
 
+def reload_and_wait(client, timeout: float = 60.0) -> dict[str, Any]:
+    """POST /admin/reload (202 at once), then poll its status URL until it is no longer building."""
+    response = client.post("/admin/reload", headers=AUTH)
+    started = check_openapi(response, "/admin/reload", "post")
+    assert response.status_code == 202 and response.headers["Location"] == started["status_url"]
+    deadline = time.monotonic() + timeout
+    while True:
+        status = check_openapi(client.get(started["status_url"], headers=AUTH), "/admin/reload/{reload_id}")
+        if status["state"] != "building" or time.monotonic() > deadline:
+            return status
+        time.sleep(0.02)
+
+
 # -- reload: the API ------------------------------------------------------------------------------
 
 def test_reload_swaps_in_a_valid_change(reload_app, kb_copy):
@@ -62,12 +75,14 @@ def test_reload_swaps_in_a_valid_change(reload_app, kb_copy):
     before = entry_ids(client)
     assert "reload-new-entry" not in before
     add_entry(kb_copy)
-    response = client.post("/admin/reload", headers=AUTH)
-    data = check_openapi(response, "/admin/reload", "post")
-    assert response.status_code == 200
-    assert data["reloaded"] is True and data["entries"] == len(before) + 1 and data["generation"] == 1
+    status = reload_and_wait(client)
+    assert status["state"] == "done", status
+    (data,) = status["workers"].values()  # one worker: this app
+    assert data["entries"] == len(before) + 1 and data["generation"] == 1 and data["error"] is None
+    assert data["fingerprint"] == status["serving"]["fingerprint"] and data["finished_at"] >= data["started_at"]
     assert data["sessions_kept"] is True  # nothing was removed: conversations go on
-    assert data["workers_signalled"] == 0  # the test client is not gunicorn
+    latest = check_openapi(client.get("/admin/reload", headers=AUTH), "/admin/reload")
+    assert latest["id"] == status["id"] and latest["state"] == "done"
     assert entry_ids(client) == before | {"reload-new-entry"}
     reply = client.post("/api/ask", json={"question": "where can I download the invoice pdf"}).get_json()
     assert reply["entry_id"] == "reload-new-entry"
@@ -94,7 +109,7 @@ def test_reload_resets_sessions_only_when_an_entry_was_removed(reload_app, kb_co
     client.post("/api/ask", json={"question": "qwzx plmkj", "session_id": "keep-1"})
     (kb_copy / "payments.yaml").write_text((kb_copy / "payments.yaml").read_text().replace(
         "  - id: tt-swift-code\n", "  - id: tt-swift-code-renamed\n"))
-    data = client.post("/admin/reload", headers=AUTH).get_json()
+    (data,) = reload_and_wait(client)["workers"].values()
     assert data["sessions_kept"] is False  # "the first one" must never name a removed entry
     follow = client.post("/api/ask", json={"question": "the first one", "session_id": "keep-1"})
     assert follow.status_code == 200 and check_openapi(follow, "/api/ask", "post")
@@ -115,7 +130,8 @@ def test_reload_needs_the_admin_token(reload_app, headers, status, code):
 def test_reload_is_off_without_an_admin_token(tmp_path, kb_bot, clean_env):
     client = make_app(tmp_path, kb_bot).test_client()
     check_error(client.post("/admin/reload", headers=AUTH), 404, "not_found", "/admin/reload", "post")
-    check_error(client.get("/admin/reload", headers=AUTH), 405, "method_not_allowed", "/admin/reload", "post")
+    check_error(client.get("/admin/reload", headers=AUTH), 404, "not_found", "/admin/reload", "get")
+    check_error(client.put("/admin/reload", headers=AUTH), 405, "method_not_allowed", "/admin/reload", "post")
 
 
 # -- reload: atomic swap, requests in flight ---------------------------------------------------------
@@ -157,7 +173,7 @@ def test_requests_in_flight_finish_on_the_old_bot(tmp_path, kb_bot, clean_env):
     thread = threading.Thread(target=in_flight)
     thread.start()
     assert old.inside.wait(5)  # the request is inside the old bot now
-    assert app.test_client().post("/admin/reload", headers=AUTH).status_code == 200
+    assert reload_and_wait(app.test_client())["state"] == "done"
     assert app.extensions["helpbot"].bot is new
     after = app.test_client().post("/api/ask", json={"question": "hi"}).get_json()
     gate.set()
@@ -195,7 +211,7 @@ def test_reloads_under_concurrent_load_never_fail_a_request(reload_app, kb_copy)
                 time.sleep(0.01)
             if n == 2:
                 add_entry(kb_copy)
-            assert client.post("/admin/reload", headers=AUTH).status_code == 200
+            assert reload_and_wait(client)["state"] == "done"
     finally:
         stop.set()
         for thread in threads:

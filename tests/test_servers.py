@@ -1,10 +1,14 @@
-"""The real servers, as subprocesses on loopback ports: the production command
-(``gunicorn -w 2 ... 'helpbot.web:create_app()'``) and ``helpbot serve``.
+"""The real servers, as subprocesses on loopback ports: the production config
+(``helpbot serve --production``, i.e. ``gunicorn -c python:helpbot.web.gunicorn_conf``), the
+README's plain ``gunicorn -w 2 ... 'helpbot.web:create_app()'``, and ``helpbot serve``.
 
-- Knowledge reload without downtime: POST /admin/reload on one gunicorn worker reloads
-  every worker (it sends its siblings SIGHUP), while asks keep being answered; SIGHUP to a
-  worker or to ``helpbot serve`` reloads in place; an invalid YAML is refused (422 with the
-  file and line) and every worker keeps serving the old knowledge.
+- Knowledge reload without downtime: POST /admin/reload answers 202 at once and publishes the
+  reload; every worker builds in the background and the status reaches done while asks keep
+  being answered (the same worker processes: nothing restarts); SIGHUP to a worker, to the
+  production master or to ``helpbot serve`` reloads in place; an invalid YAML is refused (422
+  with the file and line) and every worker keeps serving the old knowledge.
+- Slow clients: 10 slowloris connections leave every normal request answered under the
+  production config (and the same probe does catch the stall of sync workers).
 - The short form of the load test (eval/load.py): 8 connections for 5 s with 2,000
   session ids against gunicorn; it must finish by itself with zero errors. No timing is
   asserted: CI machines vary.
@@ -107,10 +111,32 @@ def reload_lines(server: Any) -> dict[str, int]:
     return found
 
 
-def test_gunicorn_admin_reload_reaches_every_worker_without_downtime(gunicorn, kb_copy):
-    _, health = get(gunicorn.url, "/healthz")
+@pytest.fixture
+def production(kb_copy: Path, fixture_intents: Path, small_bot: Any) -> Iterator[Any]:
+    server = load.Server(workers=2, kind="production", env={
+        "HELPBOT_KNOWLEDGE_DIR": str(kb_copy), "HELPBOT_INTENTS_DIR": str(fixture_intents),
+        "HELPBOT_ADMIN_TOKEN": TOKEN})
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def fleet_done(server: Any, reload_id: str, workers: int) -> bool:
+    status, data = get(server.url, f"/admin/reload/{reload_id}", headers=AUTH)
+    return status == 200 and data["state"] == "done" and len(data["workers"]) == workers
+
+
+@pytest.mark.parametrize("server_fixture", ["gunicorn", "production"])
+def test_admin_reload_answers_202_and_every_worker_gets_there_while_asks_go_on(server_fixture, request, kb_copy):
+    server = request.getfixturevalue(server_fixture)
+    _, health = get(server.url, "/healthz")
     before = health["entries"]
-    workers = load._children(gunicorn.process.pid)
+    workers = load._children(server.process.pid)
     assert len(workers) == 2
 
     stop = threading.Event()
@@ -120,7 +146,7 @@ def test_gunicorn_admin_reload_reaches_every_worker_without_downtime(gunicorn, k
     def keep_asking() -> None:
         while not stop.is_set():
             try:
-                status, body = post(gunicorn.url, "/api/ask", {"question": "tt zip code"})
+                status, body = post(server.url, "/api/ask", {"question": "tt zip code"})
                 answered[0] += 1
                 if status != 200:
                     failures.append(f"{status} {body}")
@@ -132,19 +158,104 @@ def test_gunicorn_admin_reload_reaches_every_worker_without_downtime(gunicorn, k
         thread.start()
     try:
         add_entry(kb_copy)
-        status, data = post(gunicorn.url, "/admin/reload", headers={"Authorization": f"Bearer {TOKEN}"})
-        assert status == 200, data
-        assert data["entries"] == before + 1 and data["workers_signalled"] == 1
-        assert wait_for(lambda: len(reload_lines(gunicorn)) == 2), gunicorn.log_tail()
-        assert all_workers_report(gunicorn, before + 1)
+        status, data = post(server.url, "/admin/reload", headers=AUTH)
+        assert status == 202 and data["state"] == "building", data
+        assert data["status_url"] == f"/admin/reload/{data['id']}" and data["published"]["reload_id"] == data["id"]
+        assert wait_for(lambda: fleet_done(server, data["id"], 2)), server.log_tail()
+        assert all_workers_report(server, before + 1)
+        answered_while_reloading = answered[0]
     finally:
         stop.set()
         for thread in askers:
             thread.join(30)
     assert not failures, failures[:3]
-    assert answered[0] > 0
-    assert set(reload_lines(gunicorn)) == {str(pid) for pid in workers}  # the same workers: no restart
-    assert gunicorn.process.poll() is None
+    assert answered_while_reloading > 0
+    _, fleet = get(server.url, f"/admin/reload/{data['id']}", headers=AUTH)
+    assert {w["entries"] for w in fleet["workers"].values()} == {before + 1}
+    assert set(reload_lines(server)) == {str(pid) for pid in workers}  # the same workers: no restart
+    assert server.process.poll() is None
+
+
+def test_production_sighup_to_the_master_reloads_every_worker_in_place(production, kb_copy):
+    _, health = get(production.url, "/healthz")
+    workers = load._children(production.process.pid)
+    add_entry(kb_copy)
+    production.process.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: len(reload_lines(production)) == 2), production.log_tail()
+    assert all_workers_report(production, health["entries"] + 1)
+    assert load._children(production.process.pid) == workers  # reloaded, not restarted
+    assert "knowledge reload passed to 2 workers" in production.log_path.read_text()
+
+
+def test_production_config_answers_normal_requests_beside_slow_clients(production):
+    run = load.probe_while_slow(production.url, slow=10, seconds=5, timeout=5)
+    assert run["probes"] > 0 and run["failed"] == 0, run
+    assert run["slow_connections_opened"] >= 10
+
+
+def test_the_slow_client_probe_catches_the_stall_of_sync_workers(gunicorn):
+    """The same probe against the README's sync workers: it must see failures, or the test
+    above could pass without proving anything."""
+    run = load.probe_while_slow(gunicorn.url, slow=10, seconds=4, timeout=2)
+    assert run["failed"] > 0, run
+
+
+@pytest.mark.parametrize("method, path, headers, status", [
+    ("GET", "/admin/reload", {}, 401),
+    ("GET", "/admin/reload/no-such-reload", AUTH, 404),
+    ("GET", "/admin/elsewhere", AUTH, 404),
+    ("DELETE", "/admin/reload", AUTH, 405),
+])
+def test_admin_errors_over_http_are_json(production, method, path, headers, status):
+    answered, body = _request_with(production.url, method, path, {**headers, "Accept": "text/html"})
+    assert answered == status
+    assert "error" in json.loads(body)
+
+
+def _request_with(url: str, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    import http.client
+    import urllib.parse
+
+    parsed = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+    try:
+        conn.request(method, path, headers=headers)
+        response = conn.getresponse()
+        assert response.getheader("Content-Type", "").startswith("application/json")
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_helpbot_serve_production_is_the_one_command(tmp_path, kb_copy, fixture_intents, small_bot):
+    port = load._free_port()
+    env = {**os.environ, "HELPBOT_DB_PATH": str(tmp_path / "prod.sqlite3"), "HELPBOT_RATE_LIMIT": "off"}
+    log_path = tmp_path / "prod.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "helpbot.cli", "serve", "--production", "--port", str(port),
+                                    "--workers", "1", "--knowledge", str(kb_copy), "--intents", str(fixture_intents)],
+                                   cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return get(url, "/healthz", timeout=2)[0] == 200
+        except OSError:
+            return False
+
+    try:
+        assert wait_for(healthy, 120), log_path.read_text()
+        assert post(url, "/api/ask", {"question": "tt zip code"})[1]["entry_id"] == "tt-zip-code"
+        text = log_path.read_text()
+        assert "Using worker: gthread" in text and f"127.0.0.1:{port}" in text
+        assert load._children(process.pid)  # exec'd: this pid is gunicorn's master, its workers below it
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 def test_gunicorn_worker_reloads_on_sighup_and_refuses_invalid_yaml(gunicorn, kb_copy):

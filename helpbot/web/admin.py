@@ -1,5 +1,6 @@
-"""Operations: ``GET /healthz``, ``GET /api/openapi.json``, ``GET /admin/report`` and
-``POST /admin/reload`` (the admin ones behind the bearer token)."""
+"""Operations: ``GET /healthz``, ``GET /api/openapi.json``, ``GET /admin/report``, and
+``POST /admin/reload`` with ``GET /admin/reload[/<id>]`` for its status (the admin ones behind
+the bearer token; every error is the API's JSON shape, see helpbot.web.errors)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from helpbot.broadcast import Published
 from helpbot.errors import HelpbotError
 from helpbot.web.chat import log_store_failure
 from helpbot.web.errors import STORAGE_RETRY_AFTER, ApiError, wants_html
@@ -14,6 +16,7 @@ from helpbot.web.openapi import openapi_document
 from helpbot.web.parsing import query_int
 from helpbot.web import reportdata
 from helpbot.web.adminauth import require_admin
+from helpbot.web.reload import worker_name
 from helpbot.web.security import rate_limited
 from helpbot.web.services import current_bot, services
 
@@ -57,18 +60,71 @@ def report():
 @admin.post("/reload")
 @rate_limited
 def reload_knowledge():
-    """Rebuild the Bot from the knowledge folders and swap it in (see helpbot.web.reload)."""
+    """Start a reload on this worker and publish it to every worker of the fleet; 202 at once
+    with the status to poll (see helpbot.web.reload). Files that do not load: 422 now."""
     require_admin()
     reloader = services().reloader
     try:
-        result = reloader.reload()
+        reloader.check()  # milliseconds: refuse a broken file before anything starts
     except (HelpbotError, OSError) as exc:
         # KnowledgeError names the file and line; the old knowledge keeps serving.
         log.error("knowledge reload refused, still serving the previous knowledge: %s", exc)
         raise ApiError(422, "invalid_knowledge", f"{exc} (the previous knowledge is still serving)") from None
-    signalled = 0
-    if str(request.environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn"):
-        signalled = reloader.signal_siblings()  # the other workers reload in place too
-    return jsonify({"reloaded": True, "entries": result.entries, "seconds": round(result.seconds, 3),
-                    "generation": result.generation, "sessions_kept": result.sessions_kept,
-                    "workers_signalled": signalled})
+    status, published = reloader.publish("POST /admin/reload")
+    body = _fleet_status(status.id, published)
+    response = jsonify(body)
+    response.status_code = 202
+    response.headers["Location"] = body["status_url"]
+    return response
+
+
+@admin.get("/reload")
+@rate_limited
+def reload_latest():
+    """The status of the latest reload this worker knows of (state "idle" when none)."""
+    require_admin()
+    reloader = services().reloader
+    latest = reloader.broadcast.safe_latest()
+    mine = reloader.status()
+    reload_id = latest.reload_id if latest is not None else mine.id if mine is not None else None
+    if reload_id is None:
+        return jsonify({"id": None, "state": "idle", "status_url": None, "workers": {},
+                        "serving": _serving(reloader), "published": None})
+    return jsonify(_fleet_status(reload_id, latest))
+
+
+@admin.get("/reload/<reload_id>")
+@rate_limited
+def reload_status(reload_id: str):
+    require_admin()
+    reload_id = reload_id[:64]
+    body = _fleet_status(reload_id, services().reloader.broadcast.safe_latest())
+    if not body["workers"]:
+        raise ApiError(404, "not_found", f"No reload {reload_id!r} is known; GET /admin/reload shows the latest.")
+    return jsonify(body)
+
+
+def _serving(reloader) -> dict:
+    return {"worker": reloader.name or worker_name(), "entries": len(current_bot().entries), "fingerprint": reloader.fingerprint,
+            "generation": reloader.generation}
+
+
+def _fleet_status(reload_id: str, published: Published | None) -> dict:
+    """One reload across the fleet: every worker's report (from the broadcast backend, with this
+    worker's own status when the backend cannot be read) and one state for all: failed when
+    any failed, building while any builds, done when every worker that reported is done.
+    ``published``: the latest publication, shown when it is this reload."""
+    reloader = services().reloader
+    try:
+        workers = reloader.broadcast.reports(reload_id)
+    except Exception as exc:  # noqa: BLE001  (the backend is down: say what this worker knows)
+        log.warning("could not read the fleet's reload reports: %s", exc)
+        workers = {}
+    mine = reloader.status(reload_id)
+    if mine is not None:
+        workers[mine.worker] = mine.to_dict()
+    states = {report.get("state") for report in workers.values()}
+    state = "failed" if "failed" in states else "building" if "building" in states or not states else "done"
+    return {"id": reload_id, "state": state, "status_url": f"/admin/reload/{reload_id}",
+            "workers": dict(sorted(workers.items())), "serving": _serving(reloader),
+            "published": published.to_dict() if published is not None and published.reload_id == reload_id else None}

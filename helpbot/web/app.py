@@ -17,10 +17,12 @@ from flask import Flask
 
 from helpbot import config as settings
 from helpbot.bot import Bot
+from helpbot.broadcast import LocalBroadcast
+from helpbot.broadcast_backends import broadcast_for
 from helpbot.limits import open_limiter
+from helpbot.paths import data_dir
 from helpbot.redisconn import connect
 from helpbot.sessions import DEFAULT_PREFIX, open_sessions
-from helpbot.paths import data_dir
 from helpbot.store import Store, open_store
 from helpbot.web import errors, filters, pages, security
 from helpbot.web.admin import admin, ops
@@ -29,7 +31,7 @@ from helpbot.web.curation import curation
 from helpbot.web.feedback import feedback
 from helpbot.web.handoffs import agent_side, buyer_side
 from helpbot.web.knowledge import knowledge
-from helpbot.web.reload import EarlySighup, Reloader
+from helpbot.web.reload import DEFAULT_RELOAD_JITTER, EarlySighup, Reloader
 from helpbot.web.signin import signin
 from helpbot.web.services import Services
 from helpbot.web.tools import tools
@@ -57,6 +59,11 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
     app.json.sort_keys = False  # keep the documented key order (kind, text, ...)
     reload_on_sighup = app.config.get("RELOAD_ON_SIGHUP", not app.testing)
     early = EarlySighup().install() if reload_on_sighup else None
+    # Reloads published to the fleet (helpbot.broadcast); read the latest before loading, so one
+    # published while this worker loads is not missed. Off under TESTING unless asked for.
+    listen = app.config.get("RELOAD_BROADCAST", not app.testing)
+    broadcast = broadcast_for(app.config) if listen else LocalBroadcast()
+    seen = broadcast.safe_latest() if listen else None
 
     # Conversations and rate limits: in this process (memory:) or in Redis, shared by every
     # worker and host. REDIS_PREFIX (a config key, default "helpbot:") keeps installations apart.
@@ -87,8 +94,11 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
         write_limiter=open_limiter(app.config["WRITE_RATE_LIMIT"], name="write", url=session_url,
                                    client=client, prefix=prefix),
     )
-    state.reloader = Reloader(state, app.config,
+    state.reloader = Reloader(state, app.config, broadcast=broadcast, name=app.config.get("WORKER_NAME"),
+                              jitter=float(app.config.get("RELOAD_JITTER", DEFAULT_RELOAD_JITTER)),
                               on_swap=lambda: app.extensions.pop("helpbot.source", None))
+    if listen:
+        broadcast.listen(state.reloader.on_published, seen=seen.reload_id if seen else None)
     app.extensions["helpbot"] = state
     if early is not None:
         state.reloader.install_signal_handler()

@@ -35,6 +35,8 @@ def obj(properties: dict[str, Any], required: list[str] | None = None, *, closed
 
 STR = {"type": "string"}
 NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
+NULLABLE_NUM = {"type": ["number", "null"]}
 INT = {"type": "integer"}
 NUM = {"type": "number"}
 BOOL = {"type": "boolean"}
@@ -139,13 +141,27 @@ def _schemas(max_question_chars: int) -> dict[str, Any]:
                              "csrf_token": {**NULLABLE_STR, "description": "Send as X-CSRF-Token on posts made "
                                                                           "with the sign-in cookie."}}),
         "Health": obj({"status": {"const": "ok"}, "entries": INT}),
-        "ReloadResult": obj({
-            "reloaded": {"const": True},
-            "entries": {**INT, "description": "Entries in the knowledge now serving."},
-            "seconds": {**NUM, "description": "How long the rebuild took."},
-            "generation": {**INT, "description": "Reloads of this worker so far."},
-            "sessions_kept": {**BOOL, "description": "False when an entry was removed: conversations restart."},
-            "workers_signalled": {**INT, "description": "Other gunicorn workers sent SIGHUP to reload too."},
+        "WorkerReload": obj({
+            "id": STR, "state": {"enum": ["building", "done", "failed"]}, "reason": STR,
+            "worker": {**STR, "description": "host:pid of the worker."},
+            "requested_at": NUM, "started_at": NULLABLE_NUM, "finished_at": NULLABLE_NUM,
+            "entries": NULLABLE_INT, "fingerprint": {**NULLABLE_STR, "description": "Key of the files it built."},
+            "generation": NULLABLE_INT, "sessions_kept": {"type": ["boolean", "null"]},
+            "error": {**NULLABLE_STR, "description": "Why the build failed (names the file and line)."},
+        }),
+        "Published": obj({"version": {**INT, "description": "Publications so far."}, "reload_id": STR,
+                          "published_at": NUM}),
+        "ReloadStatus": obj({
+            "id": NULLABLE_STR,
+            "state": {"enum": ["idle", "building", "done", "failed"], "description":
+                      "failed if any worker failed, building while any builds, done when all that reported are done."},
+            "status_url": NULLABLE_STR,
+            "workers": {"type": "object", "additionalProperties": ref("WorkerReload"),
+                        "description": "Each worker that reported on this reload."},
+            "serving": obj({"worker": STR, "entries": INT, "fingerprint": NULLABLE_STR, "generation": INT},
+                           description="What the worker that answered serves now."),
+            "published": {"oneOf": [ref("Published"), {"type": "null"}],
+                          "description": "The publication to the fleet (null: the broadcast backend was down)."},
         }),
         "Report": obj({
             "unanswered": {"type": "array", "items": obj({"question": STR, "count": INT, "examples": STRS,
@@ -455,14 +471,32 @@ def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> di
                     **_errors("BadRequest", "Unauthorized", "Forbidden", "NotFound", "TooManyRequests",
                               "Unavailable")},
             }},
-            "/admin/reload": {"post": {
-                "operationId": "reload", "tags": ["admin"],
-                "summary": "Reload the knowledge without downtime: build a new bot, then swap it in; "
-                           "an invalid file leaves the old one serving (422, naming file and line).",
+            "/admin/reload": {
+                "post": {
+                    "operationId": "reload", "tags": ["admin"],
+                    "summary": "Reload the knowledge on every worker of the fleet without downtime: built in the "
+                               "background, then swapped in whole. Answers at once; poll status_url. Files that "
+                               "do not load are refused at once (422, naming file and line).",
+                    "security": [{"adminToken": []}],
+                    "responses": {"202": {**_json("ReloadStatus", "Started and published; poll status_url."),
+                                          "headers": {"Location": {"schema": STR}}},
+                                  **_errors("Unauthorized", "Forbidden", "NotFound", "Unprocessable",
+                                            "TooManyRequests")},
+                },
+                "get": {
+                    "operationId": "latestReload", "tags": ["admin"],
+                    "summary": "The latest reload's status across the fleet (state idle when there was none).",
+                    "security": [{"adminToken": []}],
+                    "responses": {"200": _json("ReloadStatus"),
+                                  **_errors("Unauthorized", "Forbidden", "NotFound", "TooManyRequests")},
+                },
+            },
+            "/admin/reload/{reload_id}": {"get": {
+                "operationId": "reloadStatus", "tags": ["admin"], "summary": "One reload's status across the fleet.",
                 "security": [{"adminToken": []}],
-                "responses": {"200": _json("ReloadResult", "The new knowledge is serving."),
-                              **_errors("Unauthorized", "Forbidden", "NotFound", "Unprocessable",
-                                        "TooManyRequests")},
+                "parameters": [{"name": "reload_id", "in": "path", "required": True, "schema": STR}],
+                "responses": {"200": _json("ReloadStatus"),
+                              **_errors("Unauthorized", "Forbidden", "NotFound", "TooManyRequests")},
             }},
         },
         "components": {
