@@ -68,14 +68,20 @@ def _overlaps(bot: Any) -> list[Overlap]:
     return [o for o in found if o.entry_id in bot.entries and o.other in bot.entries]
 
 
-def accept(bot: Any, chosen: Sequence[PhrasingSuggestion], *, load: Callable[[], Any],
+def accept(bot: Any, chosen: Sequence[PhrasingSuggestion], *, knowledge_dir: Path, load: Callable[[], Any],
            lint: Callable[[], list[str]], cases: Sequence[dict] = (), evaluate: Callable | None = None) -> Outcome:
-    """Write the chosen phrasings into their entries' files (``learned:``), then gate; ``load``
-    builds a bot from the files as they now are, ``lint`` lists the problems of the folder."""
+    """Write the chosen phrasings into their entries' files in ``knowledge_dir`` (``learned:``),
+    then gate; ``load`` builds a bot from the files as they now are, ``lint`` lists the problems of
+    the folder."""
     by_file: dict[Path, dict[str, list[str]]] = {}
     for suggestion in chosen:
         entry = bot.entries[suggestion.entry_id]
-        by_file.setdefault(Path(entry.file), {}).setdefault(entry.id, []).append(suggestion.question)
+        # By name in the folder being curated: ``entry.file`` is where the build that is cached
+        # read it, which may be another copy of the same files.
+        path = Path(knowledge_dir) / Path(entry.file).name
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} (the file of entry {entry.id}) is not in {knowledge_dir}")
+        by_file.setdefault(path, {}).setdefault(entry.id, []).append(suggestion.question)
     before = {path: add_questions_to_file(path, additions, learned=True) for path, additions in by_file.items()}
     diff = "".join(line for path, text in before.items() for line in difflib.unified_diff(
         text.splitlines(keepends=True), path.read_text(encoding="utf-8").splitlines(keepends=True),

@@ -74,7 +74,7 @@ def cmd_curate(args: argparse.Namespace) -> int:
             [] if args.knowledge else sorted(str(p) for p in (REPO_ROOT / "eval" / "cases").glob("test*.jsonl")))
         cases = [c for f in files for c in evaluation.load_cases(Path(f))]
         lint_problems = lambda: [str(p) for p in lint(knowledge, min_questions=1).problems]  # noqa: E731
-        outcome = curate.accept(bot, chosen, load=load, lint=lint_problems, cases=cases,
+        outcome = curate.accept(bot, chosen, knowledge_dir=knowledge, load=load, lint=lint_problems, cases=cases,
                                 evaluate=evaluation.evaluate)
         sys.stdout.write(outcome.diff)
         if not outcome.kept:

@@ -111,7 +111,7 @@ def _run(app: Any, job: dict[str, Any], chosen: list) -> None:
             files = [] if config["KNOWLEDGE_DIR"] else sorted((REPO_ROOT / "eval" / "cases").glob("test*.jsonl"))
             cases = [c for f in files for c in evaluation.load_cases(f)]
             outcome = curate.accept(
-                current_bot(), chosen,
+                current_bot(), chosen, knowledge_dir=knowledge,
                 load=lambda: Bot.load(config["KNOWLEDGE_DIR"], config["INTENTS_DIR"], embeddings=config["EMBEDDINGS"]),
                 lint=lambda: [str(p) for p in lint(knowledge, min_questions=1).problems],
                 cases=cases, evaluate=evaluation.evaluate)
