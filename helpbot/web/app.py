@@ -39,7 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
     """Build the app. ``config`` overrides the HELPBOT_* environment (keys without the
     prefix, e.g. {"DB_PATH": ...}); pass an already built ``bot`` (tests) to skip loading
     one, and a ``store`` to replace the SQLite one. ``RELOAD_ON_SIGHUP`` (a config key, not
-    an environment variable; default: on unless ``TESTING``) installs the SIGHUP handler."""
+    an environment variable; default: on unless ``TESTING``) installs the SIGHUP handler.
+    ``SESSION_URL`` picks where conversations and rate limits live (helpbot.sessions,
+    helpbot.limits); ``REDIS_PREFIX`` (a config key, default "helpbot:") starts every Redis key."""
     web = data_dir("web")
     app = Flask("helpbot.web", static_folder=str(web / "static"), static_url_path="/static",
                 template_folder=str(web / "templates"))
