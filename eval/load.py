@@ -23,7 +23,10 @@ Phases, in order:
             used again). RSS is read again at the end, and at checkpoints in between.
 
 A request is an error when it fails to connect, times out, or answers anything but the
-status its kind expects (200, or 201 for feedback). The summary gives counts, errors by
+status its kind expects (200, or 201 for feedback). A vote counts only for an entry its session
+was shown, so a feedback request asks first and votes on the answer; with more than one worker
+the server needs shared sessions (``HELPBOT_SESSION_URL=redis://...`` in the environment,
+passed on to gunicorn), or the votes that reach the other worker are refused (409). The summary gives counts, errors by
 kind, throughput, p50/p90/p99/max latency overall and per kind, and the RSS figures;
 ``--json OUT`` writes the same as JSON. Exit status: 0 when there was no error.
 
@@ -196,7 +199,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.folder = Path(tempfile.mkdtemp(prefix="helpbot-load-"))
         self.log_path = self.folder / "gunicorn.log"
-        self.env = {**os.environ, "HELPBOT_RATE_LIMIT": "off",
+        self.env = {**os.environ, "HELPBOT_RATE_LIMIT": "off", "HELPBOT_WRITE_RATE_LIMIT": "off",
                     "HELPBOT_DB_PATH": str(self.folder / "helpbot.sqlite3"), **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -393,9 +396,14 @@ def _worker(base: str, budget: Budget, pool: SessionPool, stats: Stats, seed: in
             elif kind == "tool":
                 name, params = rng.choice(TOOL_CALLS)
                 _one(conn, stats, kind, "POST", f"/api/tools/{name}", params)
-            elif kind == "feedback":
-                _one(conn, stats, kind, "POST", "/api/feedback",
-                     {"session_id": pool.take(), "entry_id": rng.choice(ENTRY_IDS), "helpful": rng.random() < 0.7})
+            elif kind == "feedback":  # ask, then vote on the entry that answered
+                session = pool.take()
+                reply = _one(conn, stats, "ask", "POST", "/api/ask",
+                             {"question": rng.choice(QUESTIONS), "session_id": session})
+                entry = json.loads(reply).get("entry_id") if reply else None
+                if entry and budget.take():
+                    _one(conn, stats, kind, "POST", "/api/feedback",
+                         {"session_id": session, "entry_id": entry, "helpful": rng.random() < 0.7})
             else:
                 _one(conn, stats, kind, "POST", "/api/handoff",
                      {"session_id": pool.take(), "question": rng.choice(QUESTIONS)})

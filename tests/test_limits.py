@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from redis_fixtures import REDIS_URL, RedisServer, private_redis, redis_clients, redis_prefix, shared_redis  # noqa: F401
+from redis_fixtures import (REDIS_URL, RedisServer, private_redis, redis_clients, redis_prefix,  # noqa: F401
+                            shared_redis)
 
 from helpbot.limits import MemoryRateLimiter, RedisRateLimiter, open_limiter
 from helpbot.redisconn import Outage

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis_fixtures import REDIS_URL, shared_redis  # noqa: F401
 from web_fixtures import BROKEN_YAML, NEW_ENTRY
 
 REPO = Path(__file__).resolve().parent.parent
@@ -359,13 +360,15 @@ def test_gunicorn_password_turns_are_never_stored_whichever_worker_gets_them(bot
     assert not [g for g in gaps if "horse" in g]
 
 
-def test_load_short_form_finishes_with_zero_errors(tmp_path, bot):
+def test_load_short_form_finishes_with_zero_errors(tmp_path, bot, shared_redis):
     # bot: the bundled knowledge base's index is in the test cache, so workers start fast.
+    # Redis: two workers share the conversations, so a vote lands on an entry its session was shown.
     out = tmp_path / "load.json"
     result = subprocess.run(
         [sys.executable, str(REPO / "eval" / "load.py"), "--connections", "8", "--duration", "5",
          "--sessions", "2000", "--warmup", "200", "--max-requests", "50000", "--json", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+        cwd=REPO, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+        env={**os.environ, "HELPBOT_SESSION_URL": REDIS_URL})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     data = json.loads(out.read_text())
     assert data["finished"] is True and data["errors"] == 0

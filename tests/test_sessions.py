@@ -14,7 +14,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from redis_fixtures import REDIS_URL, RedisServer, private_redis, redis_clients, redis_prefix, shared_redis  # noqa: F401
+from redis_fixtures import (REDIS_URL, RedisServer, private_redis, redis_clients, redis_prefix,  # noqa: F401
+                            shared_redis)
 
 from helpbot.models import Suggestion
 from helpbot.redisconn import Outage
@@ -270,3 +271,25 @@ def test_a_redis_that_never_answers_times_out_into_a_fresh_session(caplog, redis
         for conn in accepted:
             conn.close()
         silent.close()
+
+
+# -- the Bot with a store --------------------------------------------------------------------------
+
+def test_the_bot_saves_what_a_session_was_shown_and_said(small_bot):
+    bot = small_bot.with_sessions(MemorySessionStore())
+    reply = bot.ask("swift code", session_id="s")
+    saved = bot.sessions.load("s")
+    shown = [reply.entry_id] if reply.entry_id else []
+    assert saved.shown == shown + [s.entry_id for s in reply.suggestions] and saved.shown
+    assert saved.history[0] == ("buyer", "swift code") and saved.history[1][0] == "bot"
+    assert small_bot.sessions.load("s") == Session()  # the original Bot's store was not used
+
+
+def test_a_stored_session_naming_a_tool_this_release_lacks_is_still_answered(small_bot):
+    """Saved by a worker of another release during a rolling deploy."""
+    bot = small_bot.with_sessions(MemorySessionStore())
+    bot.sessions.save("old", Session(pending_tool="retired_tool", tool_params={"x": 1}, offered_tool="gone",
+                                     last_tool="also_gone", last_params={"y": 2}))
+    assert bot.ask("swift code", session_id="old").text
+    saved = bot.sessions.load("old")
+    assert (saved.pending_tool, saved.tool_params, saved.last_tool, saved.last_params) == (None, {}, None, {})

@@ -28,6 +28,6 @@ def open_sessions(url: str = "memory:", *, client: Any = None,
 
 __all__ = [
     "DEFAULT_PREFIX", "DEFAULT_TTL", "MAX_HISTORY", "MAX_SHOWN", "MemorySessionStore", "RedisSessionStore",
-    "Session", "SessionDecodeError", "SessionStore", "SessionsUnavailable", "decode", "encode", "note_reply", "note_shown", "open_sessions",
-    "record_turn",
+    "Session", "SessionDecodeError", "SessionStore", "SessionsUnavailable", "decode", "encode", "note_reply",
+    "note_shown", "open_sessions", "record_turn",
 ]

@@ -48,6 +48,8 @@ def create_app(config: Mapping[str, Any] | None = None, bot: Bot | None = None,
     one, and a ``store`` to replace the one ``DATABASE_URL`` names (nothing is opened yet:
     a database that is down does not stop the start). ``RELOAD_ON_SIGHUP`` (a config key,
     not an environment variable; default: on unless ``TESTING``) installs the SIGHUP handler.
+    ``SESSION_URL`` picks where conversations and rate limits live (helpbot.sessions,
+    helpbot.limits); ``REDIS_PREFIX`` (a config key, default "helpbot:") starts every Redis key.
     ``progress`` (a helpbot.progress.Progress) draws the first index build on a terminal."""
     web = data_dir("web")
     app = Flask("helpbot.web", static_folder=str(web / "static"), static_url_path="/static",
