@@ -175,9 +175,9 @@
     $("detail-meta").textContent = [pretty(entry.category), "for " + entry.audience, entry.id,
       entry.tool ? "tool: " + entry.tool : null].filter(Boolean).join(" \u00b7 ");
     answer.value = entry.answer.replace(/\s+$/, "");
-    // Rows for the text as it wraps in its half of the pane (about 55 characters a line), so
-    // most answers need no scrolling.
-    answer.rows = Math.min(24, Math.max(4, answer.value.split("\n").length + Math.ceil(answer.value.length / 55)));
+    // As many rows as the text takes where it wraps (up to 24), so most answers need no scrolling.
+    answer.rows = 4;
+    while (answer.rows < 24 && answer.scrollHeight > answer.clientHeight) answer.rows += 1;
     copyStatus.textContent = "";
 
     var related = $("related");
@@ -196,9 +196,10 @@
     (entry.source_text || []).forEach(function (part) {
       var text = rebrand(part.text || "");
       var figure = el("figure");
+      // The caption goes under the text, so the text starts level with the answer beside it.
+      figure.append(el("pre", {}, text || "(source text not available)"));
       figure.append(el("figcaption", {}, "help-center.txt lines " + part.start + "\u2013" + part.end +
         (text !== (part.text || "") ? " \u00b7 old brand shown as Ecokara" : "")));
-      figure.append(el("pre", {}, text || "(source text not available)"));
       source.append(figure);
     });
     if (!source.children.length) source.append(el("p", { class: "none" }, "No source lines recorded."));
