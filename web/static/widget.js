@@ -544,8 +544,13 @@
       var entered = self.describeInputs(spec, controls, rows);
       api("POST", "api/tools/" + name, params).then(function (result) {
         form.removeAttribute("aria-busy");
-        self.addToolRequest(spec, entered);
-        self.addToolResult(name, result);
+        var asked = self.addToolRequest(spec, entered);
+        var shown = self.addToolResult(name, result);
+        // What was entered and its result together when they fit (the open form leaves the
+        // conversation little room); else the start of the result.
+        if (shown.offsetTop + shown.offsetHeight - asked.offsetTop <= self.log.clientHeight) {
+          self.log.scrollTop = asked.offsetTop - 8;
+        }
         // The form stays open for the next run (a second password, another date); the focus
         // stays where it was, or goes to the emptied password box.
         if (name === "password_check") { controls.password.value = ""; controls.password.focus(); }
@@ -585,12 +590,14 @@
     if (lines.length) {
       bubble.append(el("ul", { className: "hb-inputs" }, lines.map(function (line) { return el("li", { text: line }); })));
     }
-    this.log.append(el("li", { className: "hb-msg hb-user hb-tool-input" }, [el("span", { className: "hb-sr", text: "You: " }), bubble]));
+    var item = el("li", { className: "hb-msg hb-user hb-tool-input" }, [el("span", { className: "hb-sr", text: "You: " }), bubble]);
+    this.log.append(item);
+    return item;
   };
 
   // The server words every result (the same words as the chat); the widget only shows them.
   Widget.prototype.addToolResult = function (name, result) {
-    this.addBot({ kind: "tool", tool: name, result: result, text: result.text || "" });
+    return this.addBot({ kind: "tool", tool: name, result: result, text: result.text || "" });
   };
 
   // -- start ------------------------------------------------------------------------------------
