@@ -34,7 +34,8 @@ def entry_or_404(entry_id: str):
 
 @knowledge.get("/search")
 def search():
-    """Relevant entries only, best first (see ``_relevant``): "xqzv blorp" finds nothing."""
+    """Relevant entries only, best first: a hit needs ``SEARCH_FLOOR`` and one of the query's words
+    (``_entries_holding_a_word``), so "xqzv blorp" finds nothing and the list is never padded to k."""
     query = request.args.get("q")
     if query is None:
         raise ApiError(400, "missing_parameter", "The parameter 'q' (the search text) is required.")
