@@ -12,7 +12,9 @@ from decimal import Decimal
 
 from helpbot.models import Suggestion
 
-LIVECHAT_OFFER = 'If you\'d rather talk to a person, type "agent" to reach a LiveChat agent.'
+# Said once, in words that fit every surface: the widget shows a "Talk to an agent" button under
+# the reply, the terminal chat takes "agent" typed; neither promises that someone joins at once.
+AGENT_OFFER = "You can also ask to talk to an agent."
 EMPTY_QUESTION = 'Please type a question, for example "how do I post an RFQ?"'
 TOOL_FAILED = "I couldn't work that out: {reason}"
 CURRENCY_PREFIX = {"USD": "US$", "EUR": "€", "GBP": "£"}
@@ -45,19 +47,17 @@ def figure(amount: float | Decimal | int | str) -> str:
     return f"{value:,.0f}" if value == value.to_integral() else f"{value:,.2f}"
 
 
-def numbered(options: Sequence[Suggestion]) -> str:
-    return "\n".join(f"{n}. {option.title}" for n, option in enumerate(options, 1))
-
+# The options of a clarify or fallback reply travel as its suggestions, never in its text: the
+# widget shows them as buttons and the CLI prints them as a numbered list, each exactly once.
 
 def clarify(options: Sequence[Suggestion]) -> str:
-    return f"Did you mean:\n{numbered(options)}"
+    return "Did you mean one of these?" if len(options) > 1 else "Did you mean this?"
 
 
 def fallback(options: Sequence[Suggestion]) -> str:
-    text = "Sorry, I don't know the answer to that one."
     if options:
-        text += " These help articles may be related:\n" + numbered(options)
-    return f"{text}\n\n{LIVECHAT_OFFER}"
+        return f"Sorry, I don't know the answer to that one. These help articles may be related. {AGENT_OFFER}"
+    return f"Sorry, I don't know the answer to that one. Try asking in other words. {AGENT_OFFER}"
 
 
 def tool_failed(reason: str) -> str:

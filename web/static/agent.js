@@ -5,13 +5,18 @@
  *   /              focus the search box          ArrowUp / ArrowDown  move through results
  *   Enter          open the selected answer      c or Ctrl+Enter      copy the open answer
  *   Escape         back to the search box (clears it when already there)
+ * Enter in the search box opens the answer and moves focus to it, so the next "c" copies
+ * instead of typing a "c"; "/" in the search box is a shortcut while the box is empty or all
+ * selected, and an ordinary slash after other text (agents search for "T/T").
+ * The server returns only relevant matches (a relevance floor, not a fixed count), so the
+ * count is the true number of matches, up to RESULTS.
  * All text goes in with textContent / value, never innerHTML.
  */
 (function () {
   "use strict";
 
   var DEBOUNCE_MS = 150;
-  var RESULTS = 25;
+  var RESULTS = 50; // the API's maximum; searches rarely have this many relevant matches
 
   var $ = function (id) { return document.getElementById(id); };
   var q = $("q");
@@ -69,23 +74,53 @@
 
   // -- search -------------------------------------------------------------------------------------
 
+  var searching = false;     // a search is waiting for its debounce or its answer
+  var openWhenDrawn = false; // Enter came before the results: open the first one when they are in
+
   function scheduleSearch() {
     window.clearTimeout(timer);
+    searching = true;
     timer = window.setTimeout(search, DEBOUNCE_MS);
   }
 
   function search() {
+    window.clearTimeout(timer);
+    timer = null;
     var text = q.value.trim();
     var mine = ++generation;
-    if (!text) { showBrowse(); return; }
+    if (!text) { searching = false; showBrowse(); drawn(); return; }
+    searching = true;
     var params = new URLSearchParams({ q: text, k: String(RESULTS) });
     if (category.value) params.set("category", category.value);
     getJSON("api/search?" + params.toString()).then(function (data) {
       if (mine !== generation) return; // a newer search is on its way
-      draw(data.hits, data.hits.length ? data.hits.length + " matches" : "No matches");
+      searching = false;
+      draw(data.hits, matches(data.hits.length));
+      drawn();
     }).catch(function (error) {
-      if (mine === generation) count.textContent = "Search failed: " + error.message;
+      if (mine !== generation) return;
+      searching = openWhenDrawn = false;
+      count.textContent = "Search failed: " + error.message;
     });
+  }
+
+  function drawn() {
+    if (!openWhenDrawn) return;
+    openWhenDrawn = false;
+    open(null, true);
+  }
+
+  // Enter in the search box: open the selected result, or the first of the results on their way.
+  function openFromSearch() {
+    if (!searching) { open(null, true); return; }
+    openWhenDrawn = true;
+    if (timer !== null) search(); // do not wait for the debounce
+  }
+
+  function matches(n) {
+    if (n === 0) return "No matches";
+    if (n >= RESULTS) return "The best " + n + " matches";
+    return n === 1 ? "1 match" : n + " matches";
   }
 
   function draw(list, summary) {
@@ -119,10 +154,15 @@
 
   // -- one entry ----------------------------------------------------------------------------------
 
-  function open(entryId) {
+  // focusAnswer: move focus from the search box to the opened answer (keyboard opening), so
+  // the shortcuts that follow ("c", "/") are shortcuts and not text.
+  function open(entryId, focusAnswer) {
     var id = entryId || (items[selected] && items[selected].entry_id);
     if (!id) return;
-    getJSON("api/entries/" + encodeURIComponent(id)).then(show).catch(function (error) {
+    getJSON("api/entries/" + encodeURIComponent(id)).then(function (entry) {
+      show(entry);
+      if (focusAnswer) $("detail-title").focus();
+    }).catch(function (error) {
       copyStatus.textContent = "Could not open the entry: " + error.message;
     });
   }
@@ -135,8 +175,9 @@
     $("detail-meta").textContent = [pretty(entry.category), "for " + entry.audience, entry.id,
       entry.tool ? "tool: " + entry.tool : null].filter(Boolean).join(" \u00b7 ");
     answer.value = entry.answer.replace(/\s+$/, "");
-    // Rows for the text as it wraps (about 90 characters a line), so most answers need no scrolling.
-    answer.rows = Math.min(18, Math.max(4, answer.value.split("\n").length + Math.ceil(answer.value.length / 90)));
+    // As many rows as the text takes where it wraps (up to 24), so most answers need no scrolling.
+    answer.rows = 4;
+    while (answer.rows < 24 && answer.scrollHeight > answer.clientHeight) answer.rows += 1;
     copyStatus.textContent = "";
 
     var related = $("related");
@@ -153,11 +194,21 @@
     var source = $("source");
     source.replaceChildren();
     (entry.source_text || []).forEach(function (part) {
+      var text = rebrand(part.text || "");
       var figure = el("figure");
-      figure.append(el("figcaption", {}, "help-center.txt lines " + part.start + "\u2013" + part.end));
-      figure.append(el("pre", {}, part.text || "(source text not available)"));
+      // The caption goes under the text, so the text starts level with the answer beside it.
+      figure.append(el("pre", {}, text || "(source text not available)"));
+      figure.append(el("figcaption", {}, "help-center.txt lines " + part.start + "\u2013" + part.end +
+        (text !== (part.text || "") ? " \u00b7 old brand shown as Ecokara" : "")));
       source.append(figure);
     });
+    if (!source.children.length) source.append(el("p", { class: "none" }, "No source lines recorded."));
+  }
+
+  // The help-center text predates the brand: show it as the answers say it ("Alibaba.com
+  // account" -> "Ecokara.com account"), so an agent comparing the two sees only real differences.
+  function rebrand(text) {
+    return text.replace(/ALIBABA/g, "ECOKARA").replace(/Alibaba/g, "Ecokara").replace(/alibaba/gi, "ecokara");
   }
 
   // -- copy ---------------------------------------------------------------------------------------
@@ -210,7 +261,13 @@
       if (event.key === "ArrowDown") { event.preventDefault(); move(1); return; }
       if (event.key === "ArrowUp") { event.preventDefault(); move(-1); return; }
     }
-    if (inSearch && event.key === "Enter") { event.preventDefault(); window.clearTimeout(timer); open(); return; }
+    if (inSearch && event.key === "Enter") { event.preventDefault(); openFromSearch(); return; }
+    if (inSearch && event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey &&
+        (!q.value || (q.selectionStart === 0 && q.selectionEnd === q.value.length))) {
+      event.preventDefault(); // already where "/" leads: keep the text, select it
+      q.select();
+      return;
+    }
     if (event.key === "Escape") {
       if (inSearch && q.value) { q.value = ""; search(); } else { q.focus(); }
       return;
@@ -222,7 +279,7 @@
     else if (event.key === "Enter") { open(); }
   });
 
-  $("search-form").addEventListener("submit", function (event) { event.preventDefault(); open(); });
+  $("search-form").addEventListener("submit", function (event) { event.preventDefault(); openFromSearch(); });
   q.addEventListener("input", scheduleSearch);
   category.addEventListener("change", function () { search(); });
   copyButton.addEventListener("click", copy);

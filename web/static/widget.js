@@ -22,6 +22,12 @@
   var MODE = script.getAttribute("data-mode") === "inline" ? "inline" : "floating";
   var SESSION_KEY = "ecokara-helpbot-session";
 
+  // What the widget itself says after "Talk to an agent" (the one place to change it): the
+  // request joins the service team's queue and an agent answers in this chat when free.
+  var HANDOFF_QUEUED = "Your request is in the queue for our service team. An agent will reply here, " +
+    "in this chat, as soon as one is free. Keep this window open; you can keep typing your question meanwhile.";
+  var HANDOFF_FAILED = "Your request could not be passed to the service team just now: ";
+
   var PAYMENT_METHODS = [
     ["tt", "T/T (wire transfer)"], ["credit_card", "Credit/debit card"],
     ["online_bank_payment", "Online Bank Payment (e-Checking)"], ["western_union", "Western Union"],
@@ -105,6 +111,17 @@
       if (child !== null && child !== undefined) node.append(child);
     });
     return node;
+  }
+
+  // "2026-03-03" -> "Tuesday 3 March 2026", the date format of every reply.
+  var DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December"];
+  function longDate(iso) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    if (!parts) return iso || "";
+    var when = new Date(Date.UTC(+parts[1], +parts[2] - 1, +parts[3]));
+    return DAYS[when.getUTCDay()] + " " + when.getUTCDate() + " " + MONTHS[when.getUTCMonth()] + " " + when.getUTCFullYear();
   }
 
   var uid = 0;
@@ -329,7 +346,7 @@
       })]));
     }
     if (reply.suggestions && reply.suggestions.length) {
-      var label = reply.kind === "answer" ? "Related questions" : "Choose one";
+      var label = reply.kind === "answer" ? "Related questions" : reply.kind === "fallback" ? "Related help articles" : "Choose one";
       var chips = el("div", { className: "hb-quick", role: "group", "aria-label": label });
       reply.suggestions.forEach(function (suggestion) {
         chips.append(el("button", {
@@ -367,20 +384,27 @@
     var bar = el("div", { className: "hb-feedback", role: "group", "aria-label": "Was this answer helpful?" }, [
       el("span", { className: "hb-feedback-label", text: "Helpful?" }), yes, no, status
     ]);
+    // aria-disabled, not disabled: a disabled button drops the keyboard focus to the page body,
+    // and the visitor who voted with Enter would have to find their place again.
+    function lock(locked) {
+      [yes, no].forEach(function (b) { b.setAttribute("aria-disabled", locked ? "true" : "false"); });
+    }
     function vote(helpful, button) {
-      yes.disabled = no.disabled = true;
+      if (button.getAttribute("aria-disabled") === "true") return; // sending, or already voted
+      lock(true);
       status.textContent = "Sending\u2026";
       api("POST", "api/feedback", { session_id: self.sessionId || "anonymous", entry_id: entryId, helpful: helpful }).then(function () {
         button.setAttribute("aria-pressed", "true");
         status.textContent = helpful ? "Thanks for your feedback!" : "Thanks. Sorry it didn't help \u2014 you can talk to an agent.";
       }, function (error) {
         // Not saved (e.g. 503): say so and let the visitor try again.
-        yes.disabled = no.disabled = false;
+        lock(false);
         status.textContent = "Your feedback could not be saved. " + error.message;
       });
     }
     yes.addEventListener("click", function () { vote(true, yes); });
     no.addEventListener("click", function () { vote(false, no); });
+    lock(false);
     return bar;
   };
 
@@ -425,10 +449,10 @@
     var self = this;
     var body = { session_id: this.sessionId || "anonymous" };
     if (this.lastQuestion && !this.lastWasPassword) body.question = this.lastQuestion;
-    api("POST", "api/handoff", body).then(function (data) {
-      self.addNote(data.message || "A LiveChat agent will join this chat shortly.", "handoff");
+    api("POST", "api/handoff", body).then(function () {
+      self.addNote(HANDOFF_QUEUED, "handoff");
     }, function (error) {
-      self.addNote("We could not reach an agent just now: " + error.message, "error");
+      self.addNote(HANDOFF_FAILED + error.message, "error");
     });
   };
 
@@ -514,15 +538,25 @@
         return;
       }
       error.textContent = "";
-      submit.disabled = true;
+      if (form.getAttribute("aria-busy") === "true") return;
+      form.setAttribute("aria-busy", "true"); // not submit.disabled: that would drop the focus
+      var focused = self.root.activeElement;
+      var entered = self.describeInputs(spec, controls, rows);
       api("POST", "api/tools/" + name, params).then(function (result) {
-        submit.disabled = false;
-        if (name === "password_check") controls.password.value = ""; // do not leave it on screen
-        self.addToolResult(name, result);
-        self.closeTool();
-        self.input.focus();
+        form.removeAttribute("aria-busy");
+        var asked = self.addToolRequest(spec, entered);
+        var shown = self.addToolResult(name, result);
+        // What was entered and its result together when they fit (the open form leaves the
+        // conversation little room); else the start of the result.
+        if (shown.offsetTop + shown.offsetHeight - asked.offsetTop <= self.log.clientHeight) {
+          self.log.scrollTop = asked.offsetTop - 8;
+        }
+        // The form stays open for the next run (a second password, another date); the focus
+        // stays where it was, or goes to the emptied password box.
+        if (name === "password_check") { controls.password.value = ""; controls.password.focus(); }
+        else if (focused && focused.isConnected) focused.focus();
       }, function (failure) {
-        submit.disabled = false;
+        form.removeAttribute("aria-busy");
         error.textContent = failure.message;
       });
     });
@@ -533,9 +567,37 @@
     if (first) first.focus();
   };
 
+  // What the visitor entered, as they saw it (option labels, dates in words), for the transcript.
+  // Never a password: it is shown as checked, not as text or a mask of its length.
+  Widget.prototype.describeInputs = function (spec, controls, rows) {
+    var lines = [];
+    spec.fields.forEach(function (field) {
+      if (rows[field.name].hidden) return;
+      var control = controls[field.name];
+      var value;
+      if (field.type === "password") value = control.value ? "checked, not shown" : "";
+      else if (field.type === "checkbox") value = control.checked ? "yes" : "";
+      else if (field.type === "select") value = control.value === "" ? "" : control.options[control.selectedIndex].text;
+      else if (field.type === "date") value = longDate(control.value);
+      else value = control.value.trim();
+      if (value) lines.push(field.label + ": " + value);
+    });
+    return lines;
+  };
+
+  Widget.prototype.addToolRequest = function (spec, lines) {
+    var bubble = el("div", { className: "hb-bubble" }, [el("strong", { text: spec.label })]);
+    if (lines.length) {
+      bubble.append(el("ul", { className: "hb-inputs" }, lines.map(function (line) { return el("li", { text: line }); })));
+    }
+    var item = el("li", { className: "hb-msg hb-user hb-tool-input" }, [el("span", { className: "hb-sr", text: "You: " }), bubble]);
+    this.log.append(item);
+    return item;
+  };
+
   // The server words every result (the same words as the chat); the widget only shows them.
   Widget.prototype.addToolResult = function (name, result) {
-    this.addBot({ kind: "tool", tool: name, result: result, text: result.text || "" });
+    return this.addBot({ kind: "tool", tool: name, result: result, text: result.text || "" });
   };
 
   // -- start ------------------------------------------------------------------------------------
