@@ -2,7 +2,7 @@
 
 A person signs in at ``/admin/sign-in`` by typing the admin token once; it is exchanged for a
 session cookie that is HttpOnly (page scripts cannot read it), SameSite=Strict (no other site's
-page can make the browser send it), limited to ``/admin`` and, over HTTPS, Secure. The cookie is
+page can make the browser send it) and, over HTTPS, Secure. The cookie is
 ``issued.nonce.mac`` with an HMAC keyed by a hash of the admin token, so every worker and host
 that shares ``HELPBOT_ADMIN_TOKEN`` can check it without shared state, it expires after
 :data:`SESSION_SECONDS`, and changing the token signs everyone out.
@@ -106,10 +106,18 @@ def require_admin() -> None:
                    headers={"WWW-Authenticate": 'Bearer realm="helpbot admin"'})
 
 
+def signed_in() -> bool:
+    """Whether this request comes from a signed-in admin browser (for pages that show more then)."""
+    token = current_app.config["ADMIN_TOKEN"]
+    return bool(token) and session_ok(token, request.cookies.get(COOKIE))
+
+
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: an admin page of this site only (never another host)."""
+    """Where to go after signing in: an admin page or the agent console of this site only (never
+    another host)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/admin/") and "\\" not in target:
+        ours = parts.path.startswith("/admin/") or parts.path == "/agent"  # the admin pages and the console
+        if not parts.scheme and not parts.netloc and ours and "\\" not in target:
             return target
     return "/admin/report"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, url_for
 
+from helpbot.web.adminauth import signed_in
+
 pages = Blueprint("pages", __name__)
 
 
@@ -25,4 +27,6 @@ def embed_demo():
 
 @pages.get("/agent")
 def agent():
-    return render_template("agent.html")
+    # The hand-off queue shows only to signed-in agents; the canned answers to everyone.
+    queue = "on" if signed_in() else ("sign-in" if current_app.config["ADMIN_TOKEN"] else "off")
+    return render_template("agent.html", queue=queue)

@@ -50,8 +50,9 @@ def sign_in():
         log.warning("admin sign-in with a wrong token from %s", request.remote_addr)
         return _form(403, "That token is not right. Check it and try again.")
     response = redirect(safe_next(request.form.get("next")), code=303)
+    # Path "/": the agent console (/agent) shows the hand-off queue to signed-in agents.
     response.set_cookie(COOKIE, issue_session(token), max_age=SESSION_SECONDS, httponly=True, samesite="Strict",
-                        secure=request.is_secure, path="/admin")
+                        secure=request.is_secure, path="/")
     response.delete_cookie(SIGN_IN_COOKIE, path="/admin")
     return response
 
@@ -60,7 +61,7 @@ def sign_in():
 def sign_out():
     require_admin()  # with the cookie: its CSRF token too
     response = redirect("/admin/sign-in", code=303)
-    response.delete_cookie(COOKIE, path="/admin")
+    response.delete_cookie(COOKIE, path="/")
     return response
 
 

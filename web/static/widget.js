@@ -27,6 +27,7 @@
   var HANDOFF_QUEUED = "Your request is in the queue for our service team. An agent will reply here, " +
     "in this chat, as soon as one is free. Keep this window open; you can keep typing your question meanwhile.";
   var HANDOFF_FAILED = "Your request could not be passed to the service team just now: ";
+  var HANDOFF_POLL_MS = 4000; // how often the widget asks for the agent's replies while queued
 
   var PAYMENT_METHODS = [
     ["tt", "T/T (wire transfer)"], ["credit_card", "Credit/debit card"],
@@ -210,7 +211,19 @@
     this.lastWasPassword = false;
     this.root = host.attachShadow({ mode: "open" });
     this.build();
+    if (this.sessionId) this.resumeHandoff(); // a page reload while waiting for an agent keeps waiting
   }
+
+  Widget.prototype.resumeHandoff = function () {
+    var self = this;
+    api("GET", "api/handoff/messages?session_id=" + encodeURIComponent(this.sessionId) + "&after=0").then(function (state) {
+      if (state.status === "open" || state.status === "claimed") {
+        (state.messages || []).forEach(function (m) { self.handoffSeen = Math.max(self.handoffSeen || 0, m.id); });
+        self.handoffStatus = state.status;
+        self.startPolling();
+      }
+    }, function () { /* no hand-off service reachable: the chat works as usual */ });
+  };
 
   Widget.prototype.build = function () {
     var self = this;
@@ -393,7 +406,7 @@
       if (button.getAttribute("aria-disabled") === "true") return; // sending, or already voted
       lock(true);
       status.textContent = "Sending\u2026";
-      api("POST", "api/feedback", { session_id: self.sessionId || "anonymous", entry_id: entryId, helpful: helpful }).then(function () {
+      api("POST", "api/feedback", { session_id: self.ensureSession(), entry_id: entryId, helpful: helpful }).then(function () {
         button.setAttribute("aria-pressed", "true");
         status.textContent = helpful ? "Thanks for your feedback!" : "Thanks. Sorry it didn't help \u2014 you can talk to an agent.";
       }, function (error) {
@@ -430,6 +443,18 @@
     this.addUser(question);
     this.lastQuestion = question;
     this.setBusy(true);
+    if (this.handoffOpen) { // an agent has (or will have) this conversation: the message is for them
+      api("POST", "api/handoff/messages", { session_id: this.sessionId, text: question }).then(function (message) {
+        self.setBusy(false);
+        self.handoffSeen = Math.max(self.handoffSeen || 0, message.id);
+      }, function (error) {
+        self.setBusy(false);
+        if (error.status === 409) { self.handoffOpen = false; } // closed meanwhile: the bot answers again
+        self.addNote(error.message, "error");
+      });
+      this.input.focus();
+      return;
+    }
     var body = { question: question };
     if (this.sessionId) body.session_id = this.sessionId;
     api("POST", "api/ask", body).then(function (reply) {
@@ -438,6 +463,7 @@
       // Never pass a password on to an agent as "the last question".
       self.lastWasPassword = reply.tool === "password_check";
       self.addBot(reply);
+      if (reply.kind === "handoff") self.startPolling(); // the chat queued this conversation for an agent
     }, function (error) {
       self.setBusy(false);
       self.addNote(error.message, "error");
@@ -445,15 +471,80 @@
     this.input.focus();
   };
 
+  Widget.prototype.ensureSession = function () {
+    // A conversation needs its own id before it can wait for an agent (never a shared "anonymous").
+    if (!this.sessionId) {
+      var bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      this.sessionId = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+      saveSession(this.sessionId);
+    }
+    return this.sessionId;
+  };
+
   Widget.prototype.handoff = function () {
     var self = this;
-    var body = { session_id: this.sessionId || "anonymous" };
+    if (this.handoffOpen) { this.addNote(HANDOFF_QUEUED, "handoff"); return; } // a second click: still queued
+    var body = { session_id: this.ensureSession() };
     if (this.lastQuestion && !this.lastWasPassword) body.question = this.lastQuestion;
     api("POST", "api/handoff", body).then(function () {
       self.addNote(HANDOFF_QUEUED, "handoff");
+      self.startPolling();
     }, function (error) {
       self.addNote(HANDOFF_FAILED + error.message, "error");
     });
+  };
+
+  // The agent's replies arrive by polling (GET /api/handoff/messages): queued -> an agent joins ->
+  // their messages -> closed, when the bot answers again.
+  Widget.prototype.startPolling = function () {
+    var self = this;
+    this.handoffOpen = true;
+    if (this.pollTimer) return;
+    this.handoffSeen = this.handoffSeen || 0;
+    this.pollTimer = window.setInterval(function () { self.poll(); }, HANDOFF_POLL_MS);
+  };
+
+  Widget.prototype.stopPolling = function () {
+    if (this.pollTimer) window.clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    this.handoffOpen = false;
+  };
+
+  Widget.prototype.poll = function () {
+    var self = this;
+    if (!this.sessionId || this.polling) return;
+    this.polling = true;
+    var query = "?session_id=" + encodeURIComponent(this.sessionId) + "&after=" + (this.handoffSeen || 0);
+    api("GET", "api/handoff/messages" + query).then(function (state) {
+      self.polling = false;
+      if (state.status === "claimed" && self.handoffStatus !== "claimed") {
+        self.addNote((state.agent ? state.agent + ", an agent," : "An agent") + " has joined this chat.", "handoff");
+      }
+      (state.messages || []).forEach(function (message) {
+        self.handoffSeen = Math.max(self.handoffSeen, message.id);
+        if (message.role === "agent") self.addAgent(message.text, state.agent);
+      });
+      if (state.status === "closed" || state.status === "none") {
+        if (self.handoffStatus && self.handoffStatus !== "closed") self.addNote(state.text || "The agent has closed this chat.", "handoff");
+        self.stopPolling();
+      }
+      self.handoffStatus = state.status;
+    }, function () {
+      self.polling = false; // try again at the next tick
+    });
+  };
+
+  Widget.prototype.addAgent = function (text, agent) {
+    var bubble = el("div", { className: "hb-bubble" });
+    renderText(bubble, text);
+    var item = el("li", { className: "hb-msg hb-bot hb-from-agent", "data-kind": "agent" }, [
+      el("span", { className: "hb-sr", text: (agent || "Agent") + ": " }),
+      el("span", { className: "hb-agent-name", "aria-hidden": "true", text: agent || "Agent" }), bubble
+    ]);
+    this.log.append(item);
+    this.reveal(item);
+    this.announce((agent || "Agent") + ": " + text);
   };
 
   // -- tool forms -------------------------------------------------------------------------------
