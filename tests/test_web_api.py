@@ -3,9 +3,9 @@ checked against the OpenAPI document."""
 
 from __future__ import annotations
 
-import re
 import json
 import logging
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
