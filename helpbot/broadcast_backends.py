@@ -110,7 +110,10 @@ class PostgresBroadcast(Broadcast):
                         self._conn = self._psycopg.connect(self.url, autocommit=True,
                                                            connect_timeout=self.connect_timeout)
                         for statement in _SQL_TABLES:
-                            self._conn.execute(statement)
+                            try:
+                                self._conn.execute(statement)
+                            except self._psycopg.errors.UniqueViolation:
+                                pass  # another worker created it at the same moment (IF NOT EXISTS races)
                     cursor = self._conn.execute(sql, params)
                     return cursor.fetchone() if fetch == "one" else cursor.fetchall() if fetch == "all" else None
                 except self._psycopg.OperationalError:

@@ -7,6 +7,7 @@ import re
 
 import json
 import logging
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -645,7 +646,7 @@ def test_every_route_is_documented(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or not rule.rule.startswith(("/api", "/admin", "/healthz")):
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)  # Flask's <name> is OpenAPI's {name}
         assert path in documented, f"{rule.rule} is not in the OpenAPI document"
 
 
