@@ -13,7 +13,7 @@ from helpbot.cli import main
 from helpbot.store import SqliteStore, StoreError, mask_url, open_store
 from helpbot.store.postgres import PostgresStore
 from store_fixtures import pg_url  # noqa: F401
-from web_fixtures import check_error, clean_env, make_app  # noqa: F401
+from web_fixtures import check_error, clean_env, make_app, show  # noqa: F401
 
 EVERY_CALL = {
     "record_feedback": lambda s: s.record_feedback("s", "e", True, "c"),
@@ -112,7 +112,9 @@ def test_an_old_sqlite_file_is_upgraded_in_place(tmp_path):
 # -- the app and the CLI on each backend -----------------------------------------------------------
 
 def test_the_app_keeps_feedback_in_the_database_url(tmp_path, small_bot, clean_env, pg_url):
-    client = make_app(tmp_path, small_bot, DATABASE_URL=pg_url, ADMIN_TOKEN="t").test_client()
+    app = make_app(tmp_path, small_bot, DATABASE_URL=pg_url, ADMIN_TOKEN="t")
+    client = app.test_client()
+    show(app, "s", "tt-zip-code")  # a vote counts only for an entry the session was shown
     vote = {"session_id": "s", "entry_id": "tt-zip-code", "helpful": True, "comment": "thanks"}
     assert client.post("/api/feedback", json=vote).status_code == 201
     assert client.post("/api/handoff", json={"session_id": "s"}).get_json()["logged"] is True
@@ -127,6 +129,7 @@ def test_the_app_starts_with_the_database_down_and_answers(tmp_path, small_bot, 
     app.extensions["helpbot"].store.timeout = 0.5
     client = app.test_client()
     assert client.post("/api/ask", json={"question": "qwzx plmkj vbnrt"}).status_code == 200
+    show(app, "s", "tt-zip-code")
     vote = {"session_id": "s", "entry_id": "tt-zip-code", "helpful": True}
     check_error(client.post("/api/feedback", json=vote), 503, "storage_unavailable", "/api/feedback", "post")
     app.extensions["helpbot"].store.close()

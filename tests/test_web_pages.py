@@ -93,7 +93,8 @@ def test_embed_snippet_uses_the_configured_public_url(tmp_path, small_bot, publi
 
 def test_agent_page_loads_its_own_script(client):
     agent = client.get("/agent").get_data(as_text=True)
-    assert parse(agent).scripts == [{"src": "/static/agent.js", "defer": None}]
+    assert parse(agent).scripts == [{"src": "/static/agent.js", "defer": None},
+                                    {"src": "/static/handoffs.js", "defer": None}]
     for element_id in ("q", "category", "results", "answer", "copy", "related", "source"):
         assert f'id="{element_id}"' in agent
 

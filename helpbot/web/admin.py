@@ -39,7 +39,7 @@ def healthz():
 @admin.get("/report")
 @rate_limited
 def report():
-    require_admin()
+    require_admin(page=True)
     limit = query_int("limit", 10, 1, 100)
     store = services().store
     try:

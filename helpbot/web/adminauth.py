@@ -83,10 +83,11 @@ def admin_token() -> str:
     return token
 
 
-def require_admin() -> None:
+def require_admin(*, page: bool = False) -> None:
     """Let the request through with a right bearer token, or a valid session cookie (plus its
-    CSRF token on a post). Otherwise: a browser asking for a page goes to the sign-in page, a
-    script gets 401 (no token) or 403 (a wrong token or a post without its CSRF token)."""
+    CSRF token on a post). Otherwise: a browser asking for a ``page`` (the report, curation)
+    goes to the sign-in page; everything else gets JSON 401 (no token) or 403 (a wrong token or
+    a post without its CSRF token)."""
     token = admin_token()
     header = request.headers.get("Authorization")
     if header:
@@ -99,7 +100,7 @@ def require_admin() -> None:
         if request.method in SAFE_METHODS or csrf_ok(token, cookie):
             return
         raise ApiError(403, "csrf_failed", "This form has expired; reload the page and try again.")
-    if request.method in SAFE_METHODS and wants_html():
+    if page and request.method in SAFE_METHODS and wants_html():
         raise SignInRequired()
     raise ApiError(401, "unauthorized", "Send the admin token as Authorization: Bearer <token>, "
                                         "or sign in at /admin/sign-in.",

@@ -24,6 +24,7 @@ from helpbot.lint import lint
 from helpbot.paths import REPO_ROOT, data_dir
 from helpbot.web.adminauth import require_admin
 from helpbot.web.errors import ApiError, wants_html
+from helpbot.web.parsing import json_object
 from helpbot.web.services import current_bot, services
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ JOBS_KEPT = 20
 
 @curation.before_request
 def admins_only():
-    require_admin()
+    require_admin(page=True)
 
 
 def _jobs() -> dict[str, dict[str, Any]]:
@@ -42,7 +43,8 @@ def _jobs() -> dict[str, dict[str, Any]]:
 
 
 def _keys() -> list[str]:
-    keys = request.form.getlist("key") if request.form else (request.get_json(silent=True) or {}).get("keys", [])
+    # A form on the page posts key=...; a script posts {"keys": [...]} (checked like every JSON body).
+    keys = request.form.getlist("key") if request.form else json_object().get("keys", [])
     if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and k for k in keys):
         raise ApiError(400, "invalid_parameter", "Choose at least one proposal.", field="key")
     return keys

@@ -425,10 +425,11 @@ def openapi_document(max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> di
                 "operationId": f"curation{action.capitalize()}", "tags": ["admin"], "security": [{"adminToken": []}],
                 "summary": summary,
                 "requestBody": {"required": True, "content": {
-                    "application/json": {"schema": obj({"keys": {"type": "array", "items": STR, "minItems": 1}},
-                                                       ["keys"])},
-                    "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
-                        "key": STR, "csrf_token": STR}}}}},
+                    "application/json": {"schema": obj({"keys": {"type": "array", "minItems": 1, "items": {
+                        "type": "string", "minLength": 1}}}, ["keys"])},
+                    "application/x-www-form-urlencoded": {"schema": {"type": "object", "required": ["key"],
+                                                                     "properties": {
+                        "key": {"type": "string", "minLength": 1}, "csrf_token": STR}}}}},
                 "responses": {status: {"description": summary, "content": {"application/json": {
                     "schema": {"type": "object"}}}}, "303": {"description": "A form post: back to the page."},
                     **_errors(*BODY_ERRORS, "Unauthorized", "Forbidden", "NotFound", "Unavailable")},
