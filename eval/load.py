@@ -200,6 +200,7 @@ class Server:
         self.folder = Path(tempfile.mkdtemp(prefix="helpbot-load-"))
         self.log_path = self.folder / "gunicorn.log"
         self.env = {**os.environ, "HELPBOT_RATE_LIMIT": "off", "HELPBOT_WRITE_RATE_LIMIT": "off",
+                    "HELPBOT_DAILY_ROWS_PER_CLIENT": "100000000",
                     "HELPBOT_DB_PATH": str(self.folder / "helpbot.sqlite3"), **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -45,7 +45,7 @@ def _storage(what: str, exc: Exception) -> ApiError:
 
 
 def _text(data: dict[str, Any]) -> str:
-    text = field(data, "text", str).strip()
+    text = field(data, "text", str).strip(" \t\r\n")
     if not text:
         raise ApiError(400, "empty_message", "The message is empty.")
     if len(text) > MAX_MESSAGE_CHARS:
@@ -109,7 +109,7 @@ def buyer_writes():
 # -- the agents' side -------------------------------------------------------------------------------
 
 def _agent(data: dict[str, Any]) -> str:
-    agent = field(data, "agent", str).strip()
+    agent = field(data, "agent", str).strip(" \t\r\n")
     if not agent or len(agent) > 80:  # (the document's pattern and lengths say the same)
         raise ApiError(400, "invalid_agent", "Give your name as the agent (1 to 80 characters).")
     return agent
