@@ -14,7 +14,11 @@ add a new one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from helpbot.store.base import now_iso
 
 DIALECTS = {
     "sqlite": {"id": "INTEGER PRIMARY KEY", "real": "REAL"},
@@ -85,6 +89,22 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 LATEST = MIGRATIONS[-1].version
+
+
+def apply_pending(execute: Callable[..., Any], dialect: str) -> list[int]:
+    """Apply the steps not yet in the ledger through ``execute(sql, params=())`` (a connection's
+    ``execute``, inside the caller's transaction and migration lock); the versions applied."""
+    mark = "?" if dialect == "sqlite" else "%s"
+    execute(LEDGER)
+    applied = {row[0] for row in execute("SELECT version FROM schema_migrations")}
+    done = []
+    for step in pending(applied):
+        for statement in step.sql(dialect):
+            execute(statement)
+        execute(f"INSERT INTO schema_migrations (version, name, applied_at) VALUES ({mark}, {mark}, {mark})",
+                (step.version, step.name, now_iso()))
+        done.append(step.version)
+    return done
 
 
 def pending(applied: set[int]) -> list[Migration]:

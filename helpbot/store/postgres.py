@@ -27,9 +27,9 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
-from helpbot.store.base import mask_url, now_iso
+from helpbot.store.base import mask_url
 from helpbot.store.errors import StoreError
-from helpbot.store.migrations import LATEST, LEDGER, pending
+from helpbot.store.migrations import LATEST, apply_pending
 from helpbot.store.sql import SqlStore, Tx
 
 log = logging.getLogger(__name__)
@@ -128,15 +128,7 @@ class PostgresStore(SqlStore):
         try:
             with self._get_pool().connection() as conn:
                 conn.execute(MIGRATION_LOCK)
-                conn.execute(LEDGER)
-                applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-                done = []
-                for step in pending(applied):
-                    for statement in step.sql("postgres"):
-                        conn.execute(statement)
-                    conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
-                                 (step.version, step.name, now_iso()))
-                    done.append(step.version)
+                done = apply_pending(conn.execute, "postgres")
         except psycopg.Error as exc:
             raise self._fail(exc) from exc
         if done:

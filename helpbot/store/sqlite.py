@@ -18,9 +18,8 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from helpbot.store.base import now_iso
 from helpbot.store.errors import StoreError
-from helpbot.store.migrations import LATEST, LEDGER, pending
+from helpbot.store.migrations import LATEST, apply_pending
 from helpbot.store.sql import SqlStore, Tx
 
 log = logging.getLogger(__name__)
@@ -129,15 +128,7 @@ class SqliteStore(SqlStore):
         with self._errors(), closing(conn if conn is not None else self._connection()) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute(LEDGER)
-                applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-                done = []
-                for step in pending(applied):
-                    for statement in step.sql("sqlite"):
-                        conn.execute(statement)
-                    conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                                 (step.version, step.name, now_iso()))
-                    done.append(step.version)
+                done = apply_pending(conn.execute, "sqlite")
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
