@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from helpbot.curation import (
-    MIN_SUPPORT, Gap, Overlap, PhrasingSuggestion, Signal, content_gaps, overlaps, suggest_phrasings,
+    MIN_SUPPORT, Gap, Overlap, PhrasingSuggestion, Signal, answered_by, content_gaps, overlaps, suggest_phrasings,
 )
 from helpbot.kbedit import add_questions_to_file
 
@@ -49,7 +49,7 @@ def gather(bot: Any, store: Any, *, min_support: int = MIN_SUPPORT, gap_limit: i
     phrasings = suggest_phrasings(signals, bot.entries, encode=encoder.encode_many if encoder else None,
                                   min_support=min_support, rejected=frozenset(decided))
     groups = store.report(limit=gap_limit)["unanswered"]
-    gaps = content_gaps(groups, bot.search, answered=lambda q: bot.ask(q).kind == "answer")
+    gaps = content_gaps(groups, bot.search, answered=lambda q: answered_by(bot, q) is not None)
     return Proposals(tuple(phrasings), tuple(gaps), tuple(_overlaps(bot)))
 
 

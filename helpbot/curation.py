@@ -148,6 +148,15 @@ def suggest_phrasings(signals: Iterable[Signal], entries: dict, *, encode=None, 
     return found[:limit]
 
 
+def answered_by(bot, question: str) -> str | None:
+    """The entry the bot answers ``question`` with now (no conversation), or None: how a logged
+    gap that an edit has since covered is told from one still open (the report and curation)."""
+    if not proposable(question):
+        return None
+    reply = bot.ask(question)
+    return reply.entry_id if reply.kind == "answer" else None
+
+
 def content_gaps(groups: Iterable[dict], search, *, answered=None, k: int = 3) -> list[Gap]:
     """Unanswered question groups (the report's ``unanswered``) with their nearest entries; a
     group the bot now answers (``answered(question)`` true, e.g. after an edit) is left out."""

@@ -63,6 +63,15 @@ def ask():
     return jsonify({**reply.to_dict(), "session_id": session_id})
 
 
+def log_signal(question: str, entry_id: str, kind: str, session_id: str) -> None:
+    """Log a curator-loop signal (helpbot.curation); a failing store costs only the signal."""
+    try:
+        services().store.record_signal(question, entry_id, kind, session_id=session_id,
+                                       client=client_key(request.remote_addr))
+    except Exception as exc:
+        log_store_failure("signal not logged", exc)
+
+
 def _secret_expected(session_id: str) -> bool:
     """Whether this message answers "type the password" (asked by whichever worker; the note is
     used up). Asked only before storing something of a message: a note left unused only keeps a
@@ -83,17 +92,13 @@ def _note_secret_prompt(session_id: str) -> None:
 
 
 def _record(reply, question: str, session_id: str) -> None:
-    """Log content gaps and chat hand-offs; a failing store never stops the reply."""
+    """Log content gaps, chat hand-offs and curator-loop signals; a failing store never stops the reply."""
     gap = is_gap(reply.kind, reply.confidence)
-    store = services().store
     if reply.learned is not None:  # a pick from a clarify or fallback: the curator loop learns from it
-        try:
-            store.record_signal(reply.learned[0], reply.entry_id, reply.learned[1], session_id=session_id,
-                                client=client_key(request.remote_addr))
-        except Exception as exc:
-            log_store_failure("signal not logged", exc)
+        log_signal(reply.learned[0], reply.entry_id, reply.learned[1], session_id)
     if not gap and reply.kind != "handoff":
         return
+    store = services().store
     tool = "password_check" if reply.tool == "password_check" or _secret_expected(session_id) else reply.tool
     try:
         if gap:

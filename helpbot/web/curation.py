@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,6 @@ def page():
 
 
 def _plain(item: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
     return asdict(item)
 
 

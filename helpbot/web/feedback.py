@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify, request
 
 from helpbot.sessions import SessionsUnavailable
 from helpbot.store import StoreQuotaError
-from helpbot.web.chat import log_store_failure
+from helpbot.web.chat import log_signal, log_store_failure
 from helpbot.web.errors import STORAGE_RETRY_AFTER, ApiError
 from helpbot.web.knowledge import entry_or_404
 from helpbot.web.openapi import MAX_COMMENT_CHARS
@@ -72,8 +72,4 @@ def _learn(session, session_id: str, entry_id: str) -> None:
     """A helpful vote on the last answer: its question meant this entry (a curator-loop signal)."""
     if session.last_entry != entry_id or not session.last_question:
         return
-    try:
-        services().store.record_signal(session.last_question, entry_id, "helpful_vote", session_id=session_id,
-                                       client=client_key(request.remote_addr))
-    except Exception as exc:
-        log_store_failure("signal not logged", exc)
+    log_signal(session.last_question, entry_id, "helpful_vote", session_id)

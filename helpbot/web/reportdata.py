@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpbot.curation import proposable
+from helpbot.curation import answered_by
 
 DAYS = 14
 ANSWERED = ("answer", "tool")
@@ -37,9 +37,9 @@ def split_answered(groups: list[dict[str, Any]], bot: Any) -> tuple[list[dict[st
     added or reworded since) moves to the second list, with the entry that answers it."""
     still, now = [], []
     for group in groups:
-        reply = bot.ask(group["question"]) if proposable(group["question"]) else None
-        if reply is not None and reply.kind == "answer":
-            now.append({**group, "entry_id": reply.entry_id})
-        else:
+        entry_id = answered_by(bot, group["question"])
+        if entry_id is None:
             still.append(group)
+        else:
+            now.append({**group, "entry_id": entry_id})
     return still, now
