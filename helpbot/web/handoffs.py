@@ -10,6 +10,7 @@ is kept in the Store (helpbot.store), so every worker and host sees the same que
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -18,6 +19,7 @@ from helpbot.store import Handoff, HandoffConflict, HandoffNotFound, StoreError,
 from helpbot.web.adminauth import COOKIE, admin_token, csrf_for, require_admin
 from helpbot.web.chat import log_store_failure
 from helpbot.web.errors import STORAGE_RETRY_AFTER, ApiError
+from helpbot.web.openapi import VISIBLE
 from helpbot.web.parsing import field, json_object, query_int, session_field
 from helpbot.web.security import client_key, rate_limited, write_limited
 from helpbot.web.services import current_bot, services
@@ -28,6 +30,7 @@ buyer_side = Blueprint("handoff_buyer", __name__, url_prefix="/api/handoff")
 agent_side = Blueprint("handoff_agent", __name__, url_prefix="/admin/handoffs")
 
 MAX_MESSAGE_CHARS = 2000
+_VISIBLE = re.compile(VISIBLE)  # one definition of "not blank" with the document
 MAX_ID = 2**63 - 1  # the largest id a database integer column holds
 SUGGESTED = 3  # the bot's best matching answers shown to the agent, ready to paste
 STATUS_TEXT = {
@@ -45,8 +48,8 @@ def _storage(what: str, exc: Exception) -> ApiError:
 
 
 def _text(data: dict[str, Any]) -> str:
-    text = field(data, "text", str).strip(" \t\r\n")
-    if not text:
+    text = field(data, "text", str).strip()
+    if not _VISIBLE.search(text):
         raise ApiError(400, "empty_message", "The message is empty.")
     if len(text) > MAX_MESSAGE_CHARS:
         raise ApiError(400, "message_too_long", f"The message is {len(text)} characters long; the limit is "
@@ -56,10 +59,6 @@ def _text(data: dict[str, Any]) -> str:
 
 def _message(message: Any) -> dict[str, Any]:
     return {"id": message.id, "role": message.role, "text": message.text, "created_at": message.created_at}
-
-
-def _summary(handoff: Handoff) -> dict[str, Any]:
-    return handoff.to_dict()
 
 
 # -- the buyer's side -------------------------------------------------------------------------------
@@ -109,15 +108,13 @@ def buyer_writes():
 # -- the agents' side -------------------------------------------------------------------------------
 
 def _agent(data: dict[str, Any]) -> str:
-    agent = field(data, "agent", str).strip(" \t\r\n")
-    if not agent or len(agent) > 80:  # (the document's pattern and lengths say the same)
+    agent = field(data, "agent", str).strip()
+    if not _VISIBLE.search(agent) or len(agent) > 80:  # the document's pattern and lengths
         raise ApiError(400, "invalid_agent", "Give your name as the agent (1 to 80 characters).")
     return agent
 
 
 def _found(handoff_id: int) -> Handoff:
-    if handoff_id > MAX_ID:  # no database holds an id that large
-        raise ApiError(404, "not_found", f"There is no hand-off {handoff_id}.")
     try:
         handoff = services().store.get_handoff(handoff_id)
     except StoreError as exc:
@@ -130,6 +127,9 @@ def _found(handoff_id: int) -> Handoff:
 @agent_side.before_request
 def agents_only():
     require_admin()
+    handoff_id = (request.view_args or {}).get("handoff_id")
+    if handoff_id is not None and handoff_id > MAX_ID:  # no database holds an id that large
+        raise ApiError(404, "not_found", f"There is no hand-off {handoff_id}.")
 
 
 @agent_side.get("")
@@ -143,7 +143,7 @@ def queue():
     except StoreError as exc:
         raise _storage("hand-off queue read failed", exc) from None
     cookie = request.cookies.get(COOKIE)
-    return jsonify({"handoffs": [_summary(h) for h in found],
+    return jsonify({"handoffs": [h.to_dict() for h in found],
                     "csrf_token": csrf_for(admin_token(), cookie) if cookie else None})
 
 
@@ -159,13 +159,11 @@ def one(handoff_id: int):
     buyer_lines += [m.text for m in messages if m.role == "buyer"]
     asked = handoff.question or (buyer_lines[-1] if buyer_lines else "")
     suggested = [hit.to_dict() for hit in current_bot().search(asked, k=SUGGESTED)] if asked.strip() else []
-    return jsonify({**_summary(handoff), "messages": [_message(m) for m in messages], "suggested": suggested})
+    return jsonify({**handoff.to_dict(), "messages": [_message(m) for m in messages], "suggested": suggested})
 
 
 def _act(handoff_id: int, action: str) -> Any:
     agent = _agent(json_object())
-    if handoff_id > MAX_ID:
-        raise ApiError(404, "not_found", f"There is no hand-off {handoff_id}.")
     store = services().store
     try:
         changed = getattr(store, f"{action}_handoff")(handoff_id, agent)
@@ -175,7 +173,7 @@ def _act(handoff_id: int, action: str) -> Any:
         raise ApiError(404, "not_found", f"There is no hand-off {handoff_id}.") from None
     except StoreError as exc:
         raise _storage(f"hand-off {action} failed", exc) from None
-    return jsonify(_summary(changed))
+    return jsonify(changed.to_dict())
 
 
 @agent_side.post("/<int:handoff_id>/claim")

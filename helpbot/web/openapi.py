@@ -295,9 +295,12 @@ def _query(name: str, schema: dict[str, Any], description: str, required: bool =
 
 
 TOOL_NOT = {"not": {"enum": list(TOOL_NAMES)}}
-# Text that must hold something besides spaces (the server strips it and refuses an empty one).
-MESSAGE_TEXT = {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"}
-AGENT_NAME = {"type": "string", "minLength": 1, "maxLength": 80, "pattern": "\\S"}
+# Text that must hold one character that is not blank, by one definition the document and the
+# server share (helpbot.web.handoffs checks with this very pattern): JSON Schema's \\s (ECMA) and
+# Python's str.isspace disagree on U+001C-U+001F, U+0085 and U+FEFF, so the class lists both.
+VISIBLE = "[^\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff\\u001c-\\u001f\\u0085]"
+MESSAGE_TEXT = {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": VISIBLE}
+AGENT_NAME = {"type": "string", "minLength": 1, "maxLength": 80, "pattern": VISIBLE}
 HANDOFF_ID = {"name": "handoff_id", "in": "path", "required": True, "schema": {**INT, "minimum": 0}}
 HTML_PAGE = {"description": "An HTML page.", "content": {"text/html": {"schema": {"type": "string"}}}}
 FORM_BODY = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
