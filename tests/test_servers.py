@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from helpbot.web.gunicorn_conf import catches_sighup
 from redis_fixtures import REDIS_URL, shared_redis  # noqa: F401
 from web_fixtures import BROKEN_YAML, NEW_ENTRY
 
@@ -180,6 +182,9 @@ def test_admin_reload_answers_202_and_every_worker_gets_there_while_asks_go_on(s
 def test_production_sighup_to_the_master_reloads_every_worker_in_place(production, kb_copy):
     _, health = get(production.url, "/healthz")
     workers = load._children(production.process.pid)
+    # /healthz answered by one worker says nothing of the other: wait until both are up (a worker
+    # still booting is not sent the SIGHUP; it reads the files as it starts, and logs no reload).
+    assert wait_for(lambda: len(workers) == 2 and all(catches_sighup(pid) for pid in workers))
     add_entry(kb_copy)
     production.process.send_signal(signal.SIGHUP)
     assert wait_for(lambda: len(reload_lines(production)) == 2), production.log_tail()
